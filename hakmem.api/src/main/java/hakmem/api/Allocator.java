@@ -1,0 +1,72 @@
+package hakmem.api;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+
+/**
+ * An off-heap memory allocator with C-like raw addresses and FFM segments. Obtain one from
+ * {@link Hakmem#create()} or {@link Hakmem#builder()}; every method may be called from any thread.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Sizes are {@code 0 .. }{@link #MAX_SIZE}. A size of {@code 0} returns a unique minimal block (as
+ *       glibc does) that must be freed like any other; a negative size or one above {@code MAX_SIZE}
+ *       throws {@link IllegalArgumentException} naming it.</li>
+ *   <li>{@link #malloc} returns addresses aligned to 16 bytes (8 bytes for requests of at most 8 bytes);
+ *       {@link #allocate(long, long)} aligns to the alignment asked, which must be a power of two.</li>
+ *   <li>{@code free(0)} does nothing. Freeing an address this allocator never returned, an interior
+ *       address or an address already freed throws {@link InvalidAddressException} naming it; nothing
+ *       changes.</li>
+ *   <li>A memory limit exceeded, or the OS refusing memory, throws {@link OutOfMemoryError}; nothing
+ *       changes.</li>
+ *   <li>After {@link #close()}, every call but {@code close()} throws {@link IllegalStateException}.</li>
+ * </ul>
+ * After any of these exceptions the allocator stays consistent and usable.
+ */
+public interface Allocator extends SegmentAllocator, AutoCloseable {
+
+    /** Largest size any call accepts (2<sup>46</sup> bytes). */
+    long MAX_SIZE = 1L << 46;
+
+    /** Address of a new block of at least {@code size} bytes; contents undefined. */
+    long malloc(long size);
+
+    /** Address of a new block of at least {@code size} bytes, all zero. */
+    long calloc(long size);
+
+    /**
+     * Moves the block at {@code address} to one of at least {@code newSize} bytes, keeping the first
+     * {@code min(old, new)} bytes. {@code realloc(0, n)} is {@code malloc(n)}. On failure the old block
+     * is untouched.
+     */
+    long realloc(long address, long newSize);
+
+    /** Returns the block at {@code address}; {@code free(0)} does nothing. */
+    void free(long address);
+
+    /** Bytes usable in the live block at {@code address} (at least what was asked). */
+    long usableSize(long address);
+
+    /**
+     * A segment of exactly {@code byteSize} bytes aligned to {@code byteAlignment}. It is not bound to
+     * any arena: free it with {@link #free(MemorySegment)}.
+     */
+    @Override
+    MemorySegment allocate(long byteSize, long byteAlignment);
+
+    /** Returns a segment obtained from {@link #allocate(long, long)}. */
+    void free(MemorySegment segment);
+
+    /** A call-site label: requests made through it are tuned and accounted per site. */
+    Site site(String name);
+
+    /** A snapshot of the counters of every tier and of the big-block path. */
+    AllocatorStats stats();
+
+    /** Returns cached and empty memory to the OS now. */
+    void trim();
+
+    /** Unmaps all memory. Blocks still live become invalid. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,49 @@
+package hakmem.api;
+
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * A snapshot of an allocator's counters.
+ *
+ * @param concurrency   the variant in use
+ * @param tiers         each tier in size order, then the big-block path ({@code "big"})
+ * @param reservedBytes bytes mapped from the OS in all (chunks and big blocks)
+ * @param memoryLimit   the limit on {@code reservedBytes}, {@code Long.MAX_VALUE} when unlimited
+ * @param learner       the learner's id and state, or {@code "off"}
+ */
+public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, long reservedBytes,
+                             long memoryLimit, String learner) {
+
+    public AllocatorStats {
+        tiers = List.copyOf(tiers);
+    }
+
+    /** The stats of tier {@code id} ({@code "big"} for the big-block path). */
+    public TierStats tier(String id) {
+        for (TierStats t : tiers) {
+            if (t.tier().equals(id)) {
+                return t;
+            }
+        }
+        throw new NoSuchElementException("no tier '" + id + "' in this allocator; it has "
+                + tiers.stream().map(TierStats::tier).toList());
+    }
+
+    public long allocations() {
+        return tiers.stream().mapToLong(TierStats::allocations).sum();
+    }
+
+    public long frees() {
+        return tiers.stream().mapToLong(TierStats::frees).sum();
+    }
+
+    public long liveBlocks() {
+        return tiers.stream().mapToLong(TierStats::liveBlocks).sum();
+    }
+
+    /** Bytes asked for by all live blocks. */
+    public long liveBytes() {
+        return tiers.stream().mapToLong(TierStats::liveBytes).sum();
+    }
+}

@@ -1,0 +1,227 @@
+package hakmem.api.runtime;
+
+import hakmem.api.spi.ChunkSource;
+
+/**
+ * One reserved range of address space cut into chunks of {@link #CHUNK_SIZE} bytes, each aligned to its
+ * size. A chunk's index is {@code (address - base) >>> CHUNK_SHIFT}, so the owner of any address is one
+ * array read away (hakmem's SuperSlab mask). Chunks are committed when a tier core acquires them and
+ * decommitted when it releases them; the reservation itself costs no memory.
+ *
+ * <p>Acquire and release are rare (a chunk serves thousands of blocks) and synchronized. {@link #ownerOf}
+ * is a plain read from any thread: an owner is written before the chunk's first block is handed out and
+ * the address reaches another thread only through that hand-out, which orders the two.
+ */
+public final class ChunkSpace implements AutoCloseable {
+
+    public static final int CHUNK_SHIFT = 21;
+    public static final long CHUNK_SIZE = 1L << CHUNK_SHIFT;
+    /** Owner tag of a chunk nobody holds. */
+    public static final int NONE = 0;
+
+    private final long mapping;
+    private final long mappingLength;
+    private final long base;
+    private final long capacity;
+    private final Budget budget;
+    private final int[] owner;
+    private final Object[] attachment;
+    private final int[] freeChunks;
+    private int freeCount;
+    private int neverUsed;
+    private boolean closed;
+
+    private ChunkSpace(long capacity, Budget budget) {
+        long chunks = (capacity + CHUNK_SIZE - 1) >>> CHUNK_SHIFT;
+        if (chunks < 1 || chunks > (1 << 24)) {
+            throw new IllegalArgumentException("chunk space capacity must be 1 B .. 32 TiB: " + capacity);
+        }
+        this.capacity = chunks << CHUNK_SHIFT;
+        this.budget = budget;
+        this.mappingLength = this.capacity + CHUNK_SIZE;
+        this.mapping = OsMemory.reserve(mappingLength);
+        this.base = (mapping + CHUNK_SIZE - 1) & -CHUNK_SIZE;
+        this.owner = new int[(int) chunks];
+        this.attachment = new Object[(int) chunks];
+        this.freeChunks = new int[(int) chunks];
+    }
+
+    /** Reserves {@code capacity} bytes of address space (rounded up to chunks) under {@code limit}. */
+    public static ChunkSpace reserve(long capacity, long limit) {
+        return new ChunkSpace(capacity, new Budget(limit));
+    }
+
+    /** Reserves {@code capacity} bytes of address space counting commits against {@code budget}. */
+    public static ChunkSpace reserve(long capacity, Budget budget) {
+        return new ChunkSpace(capacity, budget);
+    }
+
+    public Budget budget() {
+        return budget;
+    }
+
+    public long capacity() {
+        return capacity;
+    }
+
+    /** Owner tag of the chunk holding {@code address}; {@link #NONE} if none or outside this space. */
+    public int ownerOf(long address) {
+        long offset = address - base;
+        if (Long.compareUnsigned(offset, capacity) >= 0) {
+            return NONE;
+        }
+        return owner[(int) (offset >>> CHUNK_SHIFT)];
+    }
+
+    /** Whether {@code address} lies in this space's reservation. */
+    public boolean contains(long address) {
+        return Long.compareUnsigned(address - base, capacity) < 0;
+    }
+
+    synchronized long acquire(int tag, Object meta) {
+        if (closed) {
+            throw new IllegalStateException("allocator is closed");
+        }
+        if (freeCount == 0 && neverUsed == owner.length) {
+            throw new OutOfMemoryError("hakmem: pooled address space of " + capacity + " bytes is exhausted");
+        }
+        budget.take(CHUNK_SIZE);
+        int index = freeCount > 0 ? freeChunks[--freeCount] : neverUsed++;
+        long chunk = base + ((long) index << CHUNK_SHIFT);
+        try {
+            OsMemory.commit(chunk, CHUNK_SIZE);
+        } catch (RuntimeException | Error e) {
+            freeChunks[freeCount++] = index;
+            budget.give(CHUNK_SIZE);
+            throw e;
+        }
+        owner[index] = tag;
+        attachment[index] = meta;
+        return chunk;
+    }
+
+    synchronized void release(int tag, long chunk) {
+        long offset = chunk - base;
+        if ((offset & (CHUNK_SIZE - 1)) != 0 || Long.compareUnsigned(offset, capacity) >= 0
+                || owner[(int) (offset >>> CHUNK_SHIFT)] != tag) {
+            throw new IllegalArgumentException("0x" + Long.toHexString(chunk) + " is not a chunk of owner " + tag);
+        }
+        int index = (int) (offset >>> CHUNK_SHIFT);
+        owner[index] = NONE;
+        attachment[index] = null;
+        if (!closed) {
+            OsMemory.decommit(chunk, CHUNK_SIZE);
+        }
+        freeChunks[freeCount++] = index;
+        budget.give(CHUNK_SIZE);
+    }
+
+    /** The attachment of the chunk holding {@code address} if owner {@code tag} holds it, else null. */
+    Object attachment(int tag, long address) {
+        long offset = address - base;
+        if (Long.compareUnsigned(offset, capacity) >= 0) {
+            return null;
+        }
+        int index = (int) (offset >>> CHUNK_SHIFT);
+        return owner[index] == tag ? attachment[index] : null;
+    }
+
+    /** Chunks currently held by owner {@code tag}, in address order. */
+    synchronized long[] chunksOf(int tag) {
+        return java.util.stream.IntStream.range(0, neverUsed).filter(i -> owner[i] == tag)
+                .mapToLong(i -> base + ((long) i << CHUNK_SHIFT)).toArray();
+    }
+
+    /** A chunk source whose chunks carry owner tag {@code tag} (> 0). */
+    public Source source(int tag) {
+        if (tag <= NONE) {
+            throw new IllegalArgumentException("owner tag must be > 0: " + tag);
+        }
+        return new Source(this, tag, false);
+    }
+
+    /** A source over a space of its own, which closing the source unmaps. */
+    public ChunkSource source() {
+        return new Source(this, 1, true);
+    }
+
+    /** Unmaps the whole reservation, committed chunks included. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            OsMemory.unmap(mapping, mappingLength);
+        }
+    }
+
+    /** The view of a space a tier core gets. */
+    public static final class Source implements ChunkSource {
+        private final ChunkSpace space;
+        private final int tag;
+        private final boolean ownsSpace;
+        private long reserved;
+
+        Source(ChunkSpace space, int tag, boolean ownsSpace) {
+            this.space = space;
+            this.tag = tag;
+            this.ownsSpace = ownsSpace;
+        }
+
+        public int tag() {
+            return tag;
+        }
+
+        @Override
+        public long chunkSize() {
+            return CHUNK_SIZE;
+        }
+
+        @Override
+        public long acquire(Object attachment) {
+            long chunk = space.acquire(tag, attachment);
+            reserved += CHUNK_SIZE;
+            return chunk;
+        }
+
+        @Override
+        public void release(long chunk) {
+            space.release(tag, chunk);
+            reserved -= CHUNK_SIZE;
+        }
+
+        @Override
+        public Object attachment(long address) {
+            return space.attachment(tag, address);
+        }
+
+        @Override
+        public void discard(long address, long length) {
+            if (((address | length) & (OsMemory.PAGE_SIZE - 1)) != 0 || length <= 0
+                    || space.attachment(tag, address) == null || space.attachment(tag, address + length - 1) == null) {
+                throw new IllegalArgumentException("discard(0x" + Long.toHexString(address) + ", " + length
+                        + ") is not a page range of this source's chunks");
+            }
+            OsMemory.discard(address, length);
+        }
+
+        @Override
+        public long pageSize() {
+            return OsMemory.PAGE_SIZE;
+        }
+
+        @Override
+        public long reservedBytes() {
+            return reserved;
+        }
+
+        @Override
+        public void close() {
+            for (long chunk : space.chunksOf(tag)) {
+                release(chunk);
+            }
+            if (ownsSpace) {
+                space.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package hakmem.api.spi;
+
+import hakmem.api.runtime.ChunkSpace;
+
+/**
+ * Where a tier core takes memory from: chunks of {@link #chunkSize()} bytes, aligned to their size, so
+ * that {@code address & -chunkSize()} finds a block's chunk in O(1). The source remembers one
+ * attachment (the core's out-of-band metadata for the chunk) per chunk it hands out.
+ *
+ * <p>A source given to a core is used from that core's thread only (see {@link TierCore}).
+ */
+public interface ChunkSource extends AutoCloseable {
+
+    /** Size and alignment of every chunk, a power of two (2 MiB). */
+    long chunkSize();
+
+    /**
+     * Maps a fresh chunk (readable, writable, zero-filled) and remembers {@code attachment} for it.
+     *
+     * @throws OutOfMemoryError when the allocator's memory limit or address space is exhausted
+     */
+    long acquire(Object attachment);
+
+    /** Unmaps a chunk this source handed out; its memory goes back to the OS. */
+    void release(long chunk);
+
+    /**
+     * The attachment of the chunk containing {@code address} if this source handed that chunk out and
+     * has not released it, else {@code null}. Never throws: any long is a valid question.
+     */
+    Object attachment(long address);
+
+    /**
+     * Gives the pages of {@code [address, address + length)} back to the OS (madvise DONTNEED): they
+     * stay mapped and read as zero on next touch. Both values must be multiples of {@link #pageSize()}.
+     */
+    void discard(long address, long length);
+
+    /** The OS page size. */
+    long pageSize();
+
+    /** Bytes currently mapped through this source (its chunks). */
+    long reservedBytes();
+
+    /** Releases every chunk this source still holds. */
+    @Override
+    void close();
+
+    /**
+     * A source of its own, outside any allocator: for driving a tier core alone in tests and tools.
+     * Close it to unmap everything.
+     *
+     * @param capacity bytes of address space to reserve (rounded up to whole chunks)
+     */
+    static ChunkSource standalone(long capacity) {
+        return ChunkSpace.reserve(capacity, Long.MAX_VALUE).source();
+    }
+}

@@ -1,0 +1,13 @@
+/**
+ * hakmem's public API ({@code hakmem.api}), its provider SPI ({@code hakmem.api.spi}) and the runtime
+ * that composes tier and learner providers. Only the two API packages are exported.
+ *
+ * <p>The runtime maps memory with FFM downcalls: run with {@code --enable-native-access=hakmem.api}.
+ */
+module hakmem.api {
+    exports hakmem.api;
+    exports hakmem.api.spi;
+
+    uses hakmem.api.spi.TierProvider;
+    uses hakmem.api.spi.LearnerProvider;
+}

@@ -1,0 +1,3 @@
+module hakmem.bench {
+    requires hakmem.api;
+}

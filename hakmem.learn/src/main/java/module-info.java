@@ -1,0 +1,4 @@
+/** The learn module. */
+module hakmem.learn {
+    requires hakmem.api;
+}

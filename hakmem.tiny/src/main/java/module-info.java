@@ -1,0 +1,4 @@
+/** The tiny module. */
+module hakmem.tiny {
+    requires hakmem.api;
+}
