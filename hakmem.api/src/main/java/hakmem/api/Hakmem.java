@@ -1,0 +1,147 @@
+package hakmem.api;
+
+import hakmem.api.runtime.LockedAllocator;
+import hakmem.api.runtime.Providers;
+import hakmem.api.spi.LearnerProvider;
+import hakmem.api.spi.TierProvider;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Entry point: {@link #create()} for an allocator with every tier found, or {@link #builder()} to choose.
+ *
+ * <p>Tier and learner providers are found once through {@link java.util.ServiceLoader}, on the module
+ * path and on the class path. System properties, read when an allocator is built, override the defaults
+ * (builder settings override both):
+ * <ul>
+ *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none} for no tier);</li>
+ *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
+ *   <li>{@code hakmem.learning} — {@code false} to turn learning off.</li>
+ * </ul>
+ * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
+ */
+public final class Hakmem {
+
+    /** Pooled address space reserved when no memory limit is set (address space only, no memory). */
+    static final long DEFAULT_RESERVATION = 64L << 30;
+
+    private Hakmem() {
+    }
+
+    /** An allocator with every tier found and the default settings. */
+    public static Allocator create() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Prints the providers found and where each came from. */
+    public static void main(String[] args) {
+        System.out.print(Providers.report(Providers.found()));
+        try (Allocator a = create()) {
+            long p = a.malloc(100);
+            a.free(p);
+            System.out.println("self-check: malloc/free through " + a + " ok");
+        }
+    }
+
+    /** Chooses an allocator's variant, tiers, learning and limit. Not thread-safe; reusable. */
+    public static final class Builder {
+        private Concurrency concurrency;
+        private List<String> tierIds;
+        private List<TierProvider> providers;
+        private Boolean learning;
+        private List<LearnerProvider> learners;
+        private long memoryLimit = Long.MAX_VALUE;
+
+        private Builder() {
+        }
+
+        /** The variant; default {@code LOCKED} or the {@code hakmem.concurrency} property. */
+        public Builder concurrency(Concurrency concurrency) {
+            this.concurrency = Objects.requireNonNull(concurrency, "concurrency");
+            return this;
+        }
+
+        /** Only these tiers, by id, in any order; no id at all means the big-block path serves every size. */
+        public Builder tiers(String... ids) {
+            this.tierIds = List.copyOf(Arrays.asList(ids));
+            return this;
+        }
+
+        /** Uses these tier providers instead of discovering them (for tests and plugin layers). */
+        public Builder tierProviders(List<? extends TierProvider> providers) {
+            this.providers = List.copyOf(providers);
+            return this;
+        }
+
+        /** Turns learning on (default, when a learner provider is found) or off. */
+        public Builder learning(boolean on) {
+            this.learning = on;
+            return this;
+        }
+
+        /** Uses these learner providers instead of discovering them. */
+        public Builder learnerProviders(List<? extends LearnerProvider> providers) {
+            this.learners = List.copyOf(providers);
+            return this;
+        }
+
+        /** Most bytes the allocator maps from the OS at once; past it requests get OutOfMemoryError. */
+        public Builder memoryLimit(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("memory limit must be > 0 bytes: " + bytes);
+            }
+            this.memoryLimit = bytes;
+            return this;
+        }
+
+        public Allocator build() {
+            Concurrency c = concurrency != null ? concurrency : concurrencyProperty();
+            if (c != Concurrency.LOCKED) {
+                throw new UnsupportedOperationException("concurrency " + c + " is not available yet; use "
+                        + Concurrency.LOCKED);
+            }
+            Providers.Found found = providers == null || learners == null ? Providers.found() : null;
+            List<TierProvider> available = providers != null ? providers : found.tiers();
+            List<TierProvider> chosen = Providers.select(available, tierIds);
+            LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
+            long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
+            return new LockedAllocator(chosen, memoryLimit, reservation, learner);
+        }
+
+        private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {
+            boolean on = learning != null ? learning : !"false".equalsIgnoreCase(System.getProperty("hakmem.learning"));
+            if (!on || candidates.isEmpty()) {
+                return null;
+            }
+            if (candidates.size() > 1) {
+                List<String> names = new ArrayList<>();
+                for (LearnerProvider l : candidates) {
+                    names.add(l.id() + " = " + Providers.where(l));
+                }
+                throw new IllegalStateException("several learner providers found, keep one or turn learning off: " + names);
+            }
+            return candidates.get(0);
+        }
+
+        private static Concurrency concurrencyProperty() {
+            String p = System.getProperty("hakmem.concurrency");
+            if (p == null || p.isBlank()) {
+                return Concurrency.LOCKED;
+            }
+            try {
+                return Concurrency.valueOf(p.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("hakmem.concurrency must be one of "
+                        + Arrays.toString(Concurrency.values()) + ": " + p);
+            }
+        }
+    }
+}

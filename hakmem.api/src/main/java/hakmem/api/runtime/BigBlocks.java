@@ -1,0 +1,204 @@
+package hakmem.api.runtime;
+
+import hakmem.api.InvalidAddressException;
+import hakmem.api.TierStats;
+import hakmem.api.spi.Policy;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The big-block path: every request no tier serves gets a mapping of its own, page-rounded. Freed
+ * mappings are kept in a small cache (hakmem's BigCache) bounded by the policy's block count and bytes,
+ * oldest evicted first, and reused for a later request of a close size (no more than a quarter larger).
+ *
+ * <p>Single-threaded: the variant serializes calls. Live blocks sit in an ordered map so an interior
+ * address is told apart from an unknown one; big blocks are rare enough that this costs nothing.
+ */
+final class BigBlocks {
+
+    static final String ID = "big";
+
+    private record Block(long length, long requested) {
+    }
+
+    private final Budget budget;
+    private final long page = OsMemory.PAGE_SIZE;
+    private final TreeMap<Long, Block> live = new TreeMap<>();
+    private long[] cacheAddress = new long[16];
+    private long[] cacheLength = new long[16];
+    private int cached;
+    private long cachedBytes;
+    private long liveLength;
+    private long liveRequested;
+    private long allocations;
+    private long frees;
+    private long cacheHits;
+
+    BigBlocks(Budget budget) {
+        this.budget = budget;
+    }
+
+    /** A zero-filled block when {@code zero}, else contents undefined. */
+    long allocate(long size, long alignment, Policy policy, boolean zero) {
+        long length = (size + page - 1) & -page;
+        long address;
+        int hit = cachedFit(length, alignment);
+        if (hit >= 0) {
+            address = cacheAddress[hit];
+            length = cacheLength[hit];
+            cachedBytes -= length;
+            removeCached(hit);
+            cacheHits++;
+            if (zero) {
+                OsMemory.discard(address, length);
+            }
+        } else {
+            address = map(length, alignment);
+        }
+        live.put(address, new Block(length, size));
+        liveLength += length;
+        liveRequested += size;
+        allocations++;
+        return address;
+    }
+
+    /** Index of the smallest cached mapping that fits without wasting over a quarter, or -1. */
+    private int cachedFit(long length, long alignment) {
+        int best = -1;
+        for (int i = 0; i < cached; i++) {
+            long l = cacheLength[i];
+            if (l >= length && l - length <= length / 4 && (cacheAddress[i] & (alignment - 1)) == 0
+                    && (best < 0 || l < cacheLength[best])) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private void removeCached(int i) {
+        System.arraycopy(cacheAddress, i + 1, cacheAddress, i, cached - i - 1);
+        System.arraycopy(cacheLength, i + 1, cacheLength, i, cached - i - 1);
+        cached--;
+    }
+
+    private long map(long length, long alignment) {
+        long span = alignment > page ? length + alignment - page : length;
+        if (!budget.fits(span)) {
+            evictCached(0, 0);
+        }
+        budget.take(span);
+        long mapping;
+        try {
+            mapping = OsMemory.mapFresh(span);
+        } catch (RuntimeException | Error e) {
+            budget.give(span);
+            throw e;
+        }
+        if (span == length) {
+            return mapping;
+        }
+        // Over-mapped for a large alignment: unmap the slack before and after the aligned block.
+        long address = (mapping + alignment - 1) & -alignment;
+        if (address > mapping) {
+            OsMemory.unmap(mapping, address - mapping);
+        }
+        long tail = mapping + span - (address + length);
+        if (tail > 0) {
+            OsMemory.unmap(address + length, tail);
+        }
+        budget.give(span - length);
+        return address;
+    }
+
+    void free(long address, Policy policy) {
+        Block block = live.remove(address);
+        if (block == null) {
+            throw invalid(address);
+        }
+        liveLength -= block.length;
+        liveRequested -= block.requested;
+        frees++;
+        if (block.length > policy.bigCacheBytes() || policy.bigCacheBlocks() == 0) {
+            unmap(address, block.length);
+            return;
+        }
+        evictCached(policy.bigCacheBlocks() - 1, policy.bigCacheBytes() - block.length);
+        if (cached == cacheAddress.length) {
+            cacheAddress = java.util.Arrays.copyOf(cacheAddress, cached * 2);
+            cacheLength = java.util.Arrays.copyOf(cacheLength, cached * 2);
+        }
+        cacheAddress[cached] = address;
+        cacheLength[cached] = block.length;
+        cached++;
+        cachedBytes += block.length;
+    }
+
+    /** Unmaps the oldest cached mappings until at most {@code blocks} and {@code bytes} remain. */
+    private void evictCached(int blocks, long bytes) {
+        while (cached > 0 && (cached > blocks || cachedBytes > bytes)) {
+            long address = cacheAddress[0];
+            long length = cacheLength[0];
+            removeCached(0);
+            cachedBytes -= length;
+            unmap(address, length);
+        }
+    }
+
+    private void unmap(long address, long length) {
+        OsMemory.unmap(address, length);
+        budget.give(length);
+    }
+
+    long usableSize(long address) {
+        Block block = live.get(address);
+        if (block == null) {
+            throw invalid(address);
+        }
+        return block.length;
+    }
+
+    boolean isLive(long address) {
+        return live.containsKey(address);
+    }
+
+    private InvalidAddressException invalid(long address) {
+        Map.Entry<Long, Block> below = live.floorEntry(address);
+        if (below != null && address - below.getKey() < below.getValue().length) {
+            return new InvalidAddressException(address, InvalidAddressException.Reason.INTERIOR,
+                    "inside the big block at 0x" + Long.toHexString(below.getKey()));
+        }
+        for (int i = 0; i < cached; i++) {
+            if (cacheAddress[i] == address) {
+                return new InvalidAddressException(address, InvalidAddressException.Reason.DOUBLE_FREE, "big block");
+            }
+        }
+        return new InvalidAddressException(address, InvalidAddressException.Reason.UNKNOWN, null);
+    }
+
+    /** Unmaps every cached mapping. */
+    void trim() {
+        evictCached(0, 0);
+    }
+
+    /** Unmaps everything, live blocks included. */
+    void close() {
+        trim();
+        for (Map.Entry<Long, Block> e : live.entrySet()) {
+            unmap(e.getKey(), e.getValue().length);
+        }
+        live.clear();
+        liveLength = 0;
+        liveRequested = 0;
+    }
+
+    long cacheHits() {
+        return cacheHits;
+    }
+
+    TierStats stats() {
+        return new TierStats(ID, allocations, frees, live.size(), liveRequested, liveLength,
+                liveLength + cachedBytes, List.of());
+    }
+}
