@@ -1,0 +1,52 @@
+package hakmem.bench;
+
+import hakmem.api.Allocator;
+import hakmem.api.Concurrency;
+import hakmem.api.Hakmem;
+
+/** hakmem with one concurrency variant and every tier found. */
+final class HakmemBackend implements Backend {
+
+    private final String name;
+    private final Allocator allocator;
+
+    HakmemBackend(String name, Concurrency concurrency) {
+        this.name = name;
+        this.allocator = Hakmem.builder().concurrency(concurrency).build();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public long malloc(long size) {
+        return allocator.malloc(size);
+    }
+
+    @Override
+    public void free(long address) {
+        allocator.free(address);
+    }
+
+    @Override
+    public long liveBlocks() {
+        return allocator.stats().liveBlocks();
+    }
+
+    @Override
+    public long liveBytes() {
+        return allocator.stats().liveBytes();
+    }
+
+    @Override
+    public long reservedBytes() {
+        return allocator.stats().reservedBytes();
+    }
+
+    @Override
+    public void close() {
+        allocator.close();
+    }
+}

@@ -1,0 +1,99 @@
+package hakmem.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+
+/**
+ * A C allocator called through FFM downcalls, the way a Java user reaches it: glibc from the default
+ * lookup, the others from their shared libraries. Downcalls are {@code critical} (no thread-state
+ * transition), the cheapest call a Java user can make, so the baselines are as fast as they can be.
+ */
+final class NativeBackend implements Backend {
+
+    /** A native allocator the bench knows: library (null for libc) and its malloc/free symbols. */
+    record Kind(String name, String library, String mallocSymbol, String freeSymbol) {
+    }
+
+    static final Kind GLIBC = new Kind("glibc", null, "malloc", "free");
+    static final Kind JEMALLOC = new Kind("jemalloc", "libjemalloc.so.2", "malloc", "free");
+    static final Kind MIMALLOC = new Kind("mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free");
+    static final Kind TCMALLOC = new Kind("tcmalloc", "libtcmalloc_minimal.so.4", "tc_malloc", "tc_free");
+
+    private final Kind kind;
+    private final MethodHandle malloc;
+    private final MethodHandle free;
+
+    private NativeBackend(Kind kind, MethodHandle malloc, MethodHandle free) {
+        this.kind = kind;
+        this.malloc = malloc;
+        this.free = free;
+    }
+
+    /**
+     * Loads {@code kind}, or throws {@link IllegalStateException} saying why it cannot (the report shows
+     * the reason and skips it).
+     */
+    static NativeBackend load(Kind kind) {
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup lookup;
+        if (kind.library() == null) {
+            lookup = linker.defaultLookup();
+        } else {
+            try {
+                // The library stays loaded for the life of the JVM, as a Java user's would.
+                lookup = SymbolLookup.libraryLookup(kind.library(), Arena.global());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(kind.library() + " cannot be loaded (" + e.getMessage()
+                        + "); install its Debian package to compare with it");
+            }
+        }
+        MemorySegment m = lookup.find(kind.mallocSymbol())
+                .orElseThrow(() -> new IllegalStateException("no symbol " + kind.mallocSymbol() + " in " + kind.library()));
+        MemorySegment f = lookup.find(kind.freeSymbol())
+                .orElseThrow(() -> new IllegalStateException("no symbol " + kind.freeSymbol() + " in " + kind.library()));
+        Linker.Option critical = Linker.Option.critical(false);
+        return new NativeBackend(kind,
+                linker.downcallHandle(m, FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), critical),
+                linker.downcallHandle(f, FunctionDescriptor.ofVoid(ValueLayout.JAVA_LONG), critical));
+    }
+
+    @Override
+    public String name() {
+        return kind.name();
+    }
+
+    @Override
+    public long malloc(long size) {
+        try {
+            long p = (long) malloc.invokeExact(size);
+            if (p == 0) {
+                throw new OutOfMemoryError(kind.name() + " malloc(" + size + ") returned NULL");
+            }
+            return p;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public void free(long address) {
+        try {
+            free.invokeExact(address);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public void close() {
+    }
+}
