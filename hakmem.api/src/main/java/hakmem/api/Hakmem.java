@@ -1,6 +1,6 @@
 package hakmem.api;
 
-import hakmem.api.runtime.LockedAllocator;
+import hakmem.api.runtime.PooledAllocator;
 import hakmem.api.runtime.Providers;
 import hakmem.api.spi.LearnerProvider;
 import hakmem.api.spi.TierProvider;
@@ -20,6 +20,7 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none} for no tier);</li>
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
+ *   <li>{@code hakmem.shards} — cores per tier for SHARDED (default: available processors);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off.</li>
  * </ul>
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
@@ -59,6 +60,7 @@ public final class Hakmem {
         private Boolean learning;
         private List<LearnerProvider> learners;
         private long memoryLimit = Long.MAX_VALUE;
+        private int shards;
 
         private Builder() {
         }
@@ -66,6 +68,18 @@ public final class Hakmem {
         /** The variant; default {@code LOCKED} or the {@code hakmem.concurrency} property. */
         public Builder concurrency(Concurrency concurrency) {
             this.concurrency = Objects.requireNonNull(concurrency, "concurrency");
+            return this;
+        }
+
+        /**
+         * Cores per tier for {@link Concurrency#SHARDED}, 1 to 1024; default the {@code hakmem.shards}
+         * property, else the number of available processors.
+         */
+        public Builder shards(int shards) {
+            if (shards < 1 || shards > 1024) {
+                throw new IllegalArgumentException("shards must be 1..1024: " + shards);
+            }
+            this.shards = shards;
             return this;
         }
 
@@ -104,16 +118,17 @@ public final class Hakmem {
 
         public Allocator build() {
             Concurrency c = concurrency != null ? concurrency : concurrencyProperty();
-            if (c != Concurrency.LOCKED) {
+            if (c == Concurrency.TLS) {
                 throw new UnsupportedOperationException("concurrency " + c + " is not available yet; use "
-                        + Concurrency.LOCKED);
+                        + Concurrency.LOCKED + " or " + Concurrency.SHARDED);
             }
             Providers.Found found = providers == null || learners == null ? Providers.found() : null;
             List<TierProvider> available = providers != null ? providers : found.tiers();
             List<TierProvider> chosen = Providers.select(available, tierIds);
             LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
             long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
-            return new LockedAllocator(chosen, memoryLimit, reservation, learner);
+            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty();
+            return new PooledAllocator(c, n, chosen, memoryLimit, reservation, learner);
         }
 
         private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {
@@ -129,6 +144,22 @@ public final class Hakmem {
                 throw new IllegalStateException("several learner providers found, keep one or turn learning off: " + names);
             }
             return candidates.get(0);
+        }
+
+        private static int shardsProperty() {
+            String p = System.getProperty("hakmem.shards");
+            if (p == null || p.isBlank()) {
+                return Math.min(1024, Runtime.getRuntime().availableProcessors());
+            }
+            try {
+                int n = Integer.parseInt(p.trim());
+                if (n >= 1 && n <= 1024) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("hakmem.shards must be 1..1024: " + p);
         }
 
         private static Concurrency concurrencyProperty() {

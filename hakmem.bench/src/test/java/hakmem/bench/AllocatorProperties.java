@@ -66,6 +66,13 @@ class AllocatorProperties {
         }
     }
 
+    @Property
+    void sharded(@ForAll("ops") @Size(max = 120) List<Op> ops) {
+        try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.SHARDED).shards(2).learning(false).build()) {
+            run(a, ops);
+        }
+    }
+
     @Provide
     Arbitrary<List<Op>> ops() {
         Arbitrary<Long> sized = Arbitraries.oneOf(

@@ -4,14 +4,14 @@ import hakmem.api.Site;
 
 import java.lang.foreign.MemorySegment;
 
-/** A site of a {@link LockedAllocator}: its requests carry the site's id to the tiers. */
+/** A site of a {@link PooledAllocator}: its requests carry the site's id to the tiers. */
 final class SiteLabel implements Site {
 
-    private final LockedAllocator allocator;
+    private final PooledAllocator allocator;
     private final String name;
     private final int id;
 
-    SiteLabel(LockedAllocator allocator, String name, int id) {
+    SiteLabel(PooledAllocator allocator, String name, int id) {
         this.allocator = allocator;
         this.name = name;
         this.id = id;

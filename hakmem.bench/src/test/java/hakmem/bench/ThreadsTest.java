@@ -19,11 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Several threads allocate blocks of every tier's sizes, fill them with a pattern of (thread, sequence),
+ * LOCKED and SHARDED: several threads allocate blocks of every tier's sizes, fill them with a pattern of (thread, sequence),
  * hand them to the next thread through a queue; the receiver verifies every byte and frees. Zero
  * mismatches, and everything freed at the end.
  */
-class LockedThreadsTest {
+class ThreadsTest {
 
     private static final int THREADS = 4;
     private static final long END = -1;
@@ -35,6 +35,14 @@ class LockedThreadsTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void blocksHandedBetweenThreadsKeepTheirContents() throws Exception {
         try (Allocator a = Hakmem.builder().learning(false).build()) {
+            run(a, 20_000);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shardedToo() throws Exception {
+        try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.SHARDED).shards(3).learning(false).build()) {
             run(a, 20_000);
         }
     }
@@ -86,7 +94,7 @@ class LockedThreadsTest {
                 } catch (Throwable e) {
                     failures.add(e);
                 }
-            }, "locked-" + t);
+            }, "worker-" + t);
             threads.add(th);
             th.start();
         }

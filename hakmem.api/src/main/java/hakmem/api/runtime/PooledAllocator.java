@@ -19,41 +19,53 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The LOCKED variant: one core per tier and one big-block path, each behind its own {@link SpinLock}.
+ * The LOCKED and SHARDED variants: each tier has one or more cores (shards), each behind its own
+ * {@link SpinLock}, and one big-block path behind another. LOCKED is one shard per tier.
  *
  * <p>Routing: a request goes to the first tier (in size order) whose {@code maxSize()} covers it, else to
- * the big-block path; a free finds the owning tier from the chunk table in one array read, and an
- * address outside every tier chunk goes to the big-block path, which knows its live mappings.
+ * the big-block path; within the tier, the calling thread's shard ({@code threadId % shards}, so
+ * threads started one after another spread evenly). A free finds the owning core from the chunk table
+ * in one array read, whichever thread frees; an address outside every tier chunk goes to the
+ * big-block path, which knows its live mappings.
  *
  * <p>Closing: {@code closed} is set first, then every lock is taken once while the cores are closed.
  * Each locked section re-checks {@code closed} after taking its lock, so a call that races with
  * {@code close()} either completes before the core closes or fails with {@link IllegalStateException}.
  */
-public final class LockedAllocator implements Allocator {
+public final class PooledAllocator implements Allocator {
 
     /** Most sites one allocator labels; a name per request would otherwise grow the table forever. */
     static final int MAX_SITES = 1 << 16;
     private static final long MAX_ALIGNMENT = 1L << 30;
 
-    private static final class Tier {
-        final TierProvider provider;
-        final ChunkSpace.Source source;
+    /** One core of a tier with its lock. */
+    private static final class Shard {
         final TierCore core;
-        final long maxSize;
         final SpinLock lock = new SpinLock();
 
-        Tier(TierProvider provider, ChunkSpace.Source source) {
-            this.provider = provider;
-            this.source = source;
-            this.core = provider.create(source);
-            this.maxSize = provider.maxSize();
+        Shard(TierCore core) {
+            this.core = core;
         }
     }
 
+    private static final class Tier {
+        final TierProvider provider;
+        final long maxSize;
+        final Shard[] shards;
+
+        Tier(TierProvider provider, Shard[] shards) {
+            this.provider = provider;
+            this.maxSize = provider.maxSize();
+            this.shards = shards;
+        }
+    }
+
+    private final Concurrency concurrency;
     private final ChunkSpace space;
     private final Tier[] tiers;
-    /** Tier by chunk owner tag (tag = index + 1). */
-    private final Tier[] byTag;
+    /** Shard by chunk owner tag; tag 0 (no owner) maps to null. */
+    private final Shard[] byTag;
+    private final int shardCount;
     private final BigBlocks big;
     private final SpinLock bigLock = new SpinLock();
     private final ConcurrentHashMap<String, SiteLabel> sites = new ConcurrentHashMap<>();
@@ -63,23 +75,38 @@ public final class LockedAllocator implements Allocator {
     private volatile Policy policy = Policy.DEFAULT;
     private volatile boolean closed;
 
-    public LockedAllocator(List<TierProvider> providers, long memoryLimit, long reservation,
-                           LearnerProvider learnerProvider) {
+    /**
+     * @param concurrency LOCKED (then {@code shards} must be 1) or SHARDED
+     * @param shards      cores per tier
+     */
+    public PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
+                           long reservation, LearnerProvider learnerProvider) {
+        if (shards < 1 || shards > 1024 || (concurrency == Concurrency.LOCKED && shards != 1)) {
+            throw new IllegalArgumentException("shards must be 1..1024 (1 for LOCKED): " + shards);
+        }
+        this.concurrency = concurrency;
+        this.shardCount = shards;
         Budget budget = new Budget(memoryLimit);
         this.space = ChunkSpace.reserve(reservation, budget);
         this.big = new BigBlocks(budget);
         List<Tier> made = new ArrayList<>();
+        List<Shard> tagged = new ArrayList<>();
+        tagged.add(null);
         try {
             for (TierProvider p : providers) {
-                made.add(new Tier(p, space.source(made.size() + 1)));
+                Shard[] s = new Shard[shards];
+                for (int i = 0; i < shards; i++) {
+                    s[i] = new Shard(p.create(space.source(tagged.size())));
+                    tagged.add(s[i]);
+                }
+                made.add(new Tier(p, s));
             }
         } catch (RuntimeException | Error e) {
             space.close();
             throw e;
         }
         this.tiers = made.toArray(Tier[]::new);
-        this.byTag = new Tier[tiers.length + 1];
-        System.arraycopy(tiers, 0, byTag, 1, tiers.length);
+        this.byTag = tagged.toArray(Shard[]::new);
         if (learnerProvider == null) {
             this.learner = null;
             this.learnerName = "off";
@@ -130,12 +157,13 @@ public final class LockedAllocator implements Allocator {
     }
 
     private long allocateIn(Tier t, long size, long alignment, int site) {
-        t.lock.lock();
+        Shard s = t.shards[shardCount == 1 ? 0 : (int) (Thread.currentThread().threadId() % shardCount)];
+        s.lock.lock();
         try {
             checkOpen();
-            return t.core.allocate(size, alignment, site);
+            return s.core.allocate(size, alignment, site);
         } finally {
-            t.lock.unlock();
+            s.lock.unlock();
         }
     }
 
@@ -175,14 +203,14 @@ public final class LockedAllocator implements Allocator {
         if (address == 0) {
             return;
         }
-        Tier t = byTag[space.ownerOf(address)];
-        if (t != null) {
-            t.lock.lock();
+        Shard s = byTag[space.ownerOf(address)];
+        if (s != null) {
+            s.lock.lock();
             try {
                 checkOpen();
-                t.core.free(address);
+                s.core.free(address);
             } finally {
-                t.lock.unlock();
+                s.lock.unlock();
             }
         } else {
             bigLock.lock();
@@ -205,14 +233,14 @@ public final class LockedAllocator implements Allocator {
 
     @Override
     public long usableSize(long address) {
-        Tier t = byTag[space.ownerOf(address)];
-        if (t != null) {
-            t.lock.lock();
+        Shard s = byTag[space.ownerOf(address)];
+        if (s != null) {
+            s.lock.lock();
             try {
                 checkOpen();
-                return t.core.usableSize(address);
+                return s.core.usableSize(address);
             } finally {
-                t.lock.unlock();
+                s.lock.unlock();
             }
         }
         bigLock.lock();
@@ -265,13 +293,17 @@ public final class LockedAllocator implements Allocator {
         checkOpen();
         List<TierStats> out = new ArrayList<>();
         for (Tier t : tiers) {
-            t.lock.lock();
-            try {
-                checkOpen();
-                out.add(t.core.stats());
-            } finally {
-                t.lock.unlock();
+            List<TierStats> parts = new ArrayList<>();
+            for (Shard s : t.shards) {
+                s.lock.lock();
+                try {
+                    checkOpen();
+                    parts.add(s.core.stats());
+                } finally {
+                    s.lock.unlock();
+                }
             }
+            out.add(parts.size() == 1 ? parts.get(0) : TierStats.sum(t.provider.id(), parts));
         }
         bigLock.lock();
         try {
@@ -280,20 +312,22 @@ public final class LockedAllocator implements Allocator {
         } finally {
             bigLock.unlock();
         }
-        return new AllocatorStats(Concurrency.LOCKED, out, space.budget().reserved(), space.budget().limit(),
+        return new AllocatorStats(concurrency, out, space.budget().reserved(), space.budget().limit(),
                 learner == null ? learnerName : learnerName + " " + learner.state());
     }
 
     @Override
     public void trim() {
         checkOpen();
-        for (Tier t : tiers) {
-            t.lock.lock();
-            try {
-                checkOpen();
-                t.core.trim();
-            } finally {
-                t.lock.unlock();
+        for (Shard s : byTag) {
+            if (s != null) {
+                s.lock.lock();
+                try {
+                    checkOpen();
+                    s.core.trim();
+                } finally {
+                    s.lock.unlock();
+                }
             }
         }
         bigLock.lock();
@@ -316,12 +350,14 @@ public final class LockedAllocator implements Allocator {
         if (learner != null) {
             learner.close();
         }
-        for (Tier t : tiers) {
-            t.lock.lock();
-            try {
-                t.core.close();
-            } finally {
-                t.lock.unlock();
+        for (Shard s : byTag) {
+            if (s != null) {
+                s.lock.lock();
+                try {
+                    s.core.close();
+                } finally {
+                    s.lock.unlock();
+                }
             }
         }
         bigLock.lock();
@@ -345,7 +381,11 @@ public final class LockedAllocator implements Allocator {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("hakmem LOCKED [");
+        StringBuilder sb = new StringBuilder("hakmem ").append(concurrency);
+        if (concurrency != Concurrency.LOCKED) {
+            sb.append(" x").append(shardCount);
+        }
+        sb.append(" [");
         for (Tier t : tiers) {
             sb.append(t.provider.id()).append("<=").append(t.maxSize).append(", ");
         }
@@ -355,7 +395,7 @@ public final class LockedAllocator implements Allocator {
     private final class Context implements LearnerContext {
         @Override
         public AllocatorStats stats() {
-            return LockedAllocator.this.stats();
+            return PooledAllocator.this.stats();
         }
 
         @Override
