@@ -5,9 +5,12 @@ package hakmem.tiny;
  *
  * <p>All bookkeeping is here, on the Java heap, never in the slab's memory: {@link #freeStack}
  * holds the indices of the free blocks ({@code freeStack[0 .. top)}, popped from the top, so the most
- * recently freed block is reused first while it is still in cache), {@link #live} has one bit per block
- * handed out (it tells a double free from a valid one in O(1)), and {@link #requested} the size asked for
- * each live block (for the live-bytes counters). {@code top + bitCount(live) == capacity} always.
+ * recently freed block is reused first while it is still in cache), and {@link #requested} the size asked
+ * for each live block, 0 for a free one. That array is the slab's live map: every request is at least one
+ * byte, so {@code requested[i] != 0} tells a live block from a free one in O(1) (double-free detection),
+ * and the one store that records the size for the live-bytes counters also marks the block live; a
+ * separate live bitmap would cost a second read-modify-write on each allocate and free for nothing more.
+ * {@code top + (blocks with requested != 0) == capacity} always.
  */
 final class Slab {
 
@@ -33,7 +36,7 @@ final class Slab {
 
     final char[] freeStack;
     int top;
-    final long[] live;
+    /** Bytes asked for block {@code i}, or 0 while it is free. */
     final char[] requested;
 
     byte state;
@@ -56,7 +59,6 @@ final class Slab {
             freeStack[j] = (char) (n - 1 - j);
         }
         this.top = n;
-        this.live = new long[(n + 63) >>> 6];
         this.requested = new char[n];
         this.state = DETACHED;
     }
@@ -77,5 +79,9 @@ final class Slab {
 
     int liveCount() {
         return capacity - top;
+    }
+
+    boolean isLive(int i) {
+        return requested[i] != 0;
     }
 }

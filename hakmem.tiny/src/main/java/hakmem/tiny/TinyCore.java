@@ -19,13 +19,13 @@ import java.util.Map;
  * slab serves one {@link SizeClass} (block {@code i} at {@code slabBase + i * blockSize}, the tail after
  * the last whole block unused). From any address, {@link ChunkSource#attachment} gives the {@link Chunk},
  * bits 16..20 of the address the slab, and the low 16 bits divided by the block size (a multiply by a
- * precomputed reciprocal) the block. Free blocks, live bits and requested sizes live in Java arrays
- * ({@link Slab}), never in the blocks, so a write after free cannot corrupt this core, and every free
- * is checked against the live bitmap before anything changes.
+ * precomputed reciprocal) the block. Free blocks and the requested size of each live block (0: free)
+ * live in Java arrays ({@link Slab}), never in the blocks, so a write after free cannot corrupt this
+ * core, and every free is checked against them before anything changes.
  *
  * <p>Hot paths: {@link #allocate} is a table lookup of the class by {@code ceil(size / 8)}, a pop from the
- * current slab's index stack and a bit set; {@link #free} is the chunk lookup, a multiply, a bit test and
- * clear and a push. Everything else (the current slab running dry, a full slab getting a free block, a slab
+ * current slab's index stack and a store of the size asked; {@link #free} is the chunk lookup, a multiply,
+ * a test and clear of the size asked and a push. Everything else (the current slab running dry, a full slab getting a free block, a slab
  * emptying, errors, aligned requests) is in separate methods.
  *
  * <p>Slab life: carved from a chunk's free slot for a class, it is the class's current slab, then full,
@@ -109,7 +109,6 @@ final class TinyCore implements TierCore {
     private static long take(SizeClass k, Slab s, int top, long size) {
         s.top = top;
         int i = s.freeStack[top];
-        s.live[i >>> 6] |= 1L << i;
         s.requested[i] = (char) size;
         k.allocations++;
         k.liveBytes += size;
@@ -131,19 +130,17 @@ final class TinyCore implements TierCore {
         if (i * s.blockSize != offset || i >= s.capacity) {
             throw misplaced(s, address, offset, i);
         }
-        int w = i >>> 6;
-        long bit = 1L << i;
-        long word = s.live[w];
-        if ((word & bit) == 0) {
+        int asked = s.requested[i];
+        if (asked == 0) {
             throw doubleFree(s, address);
         }
-        s.live[w] = word ^ bit;
+        s.requested[i] = 0;
         int top = s.top;
         s.freeStack[top] = (char) i;
         s.top = ++top;
         SizeClass k = s.sizeClass;
         k.frees++;
-        k.liveBytes -= s.requested[i];
+        k.liveBytes -= asked;
         // First free block of a full slab, or last live block gone: the slab changes lists (not the current one).
         if ((top == 1 || top == s.capacity) && s.state != Slab.CURRENT) {
             slabChanged(s);
@@ -340,7 +337,7 @@ final class TinyCore implements TierCore {
         if (i * s.blockSize != offset || i >= s.capacity) {
             throw misplaced(s, address, offset, i);
         }
-        if ((s.live[i >>> 6] & (1L << i)) == 0) {
+        if (s.requested[i] == 0) {
             throw doubleFree(s, address);
         }
         return s;
@@ -498,8 +495,7 @@ final class TinyCore implements TierCore {
                 }
                 b.append(" slab ").append(s.slot).append(" bs=").append(s.blockSize).append(" state=").append(s.state)
                         .append(" top=").append(s.top).append(" stack=")
-                        .append(new String(s.freeStack, 0, s.top).hashCode()).append(" live=")
-                        .append(java.util.Arrays.toString(s.live)).append(" req=")
+                        .append(new String(s.freeStack, 0, s.top).hashCode()).append(" req=")
                         .append(java.util.Arrays.hashCode(s.requested)).append('\n');
             }
         }
@@ -547,9 +543,7 @@ final class TinyCore implements TierCore {
                     slabs[k]++;
                     liveBlocks[k] += s.liveCount();
                     for (int i = 0; i < s.capacity; i++) {
-                        if ((s.live[i >>> 6] & (1L << i)) != 0) {
-                            liveBytes[k] += s.requested[i];
-                        }
+                        liveBytes[k] += s.requested[i];
                     }
                 }
             }
@@ -611,26 +605,22 @@ final class TinyCore implements TierCore {
     private static void checkSlab(Slab s) {
         String name = "slab 0x" + Long.toHexString(s.base) + " (" + s.blockSize + " B): ";
         check(s.capacity == Slab.SIZE / s.blockSize && s.top >= 0 && s.top <= s.capacity, name + "top out of range");
-        long[] free = new long[s.live.length];
+        boolean[] free = new boolean[s.capacity];
         for (int j = 0; j < s.top; j++) {
             int i = s.freeStack[j];
             check(i < s.capacity, name + "free index out of range");
-            check((free[i >>> 6] & (1L << i)) == 0, name + "block " + i + " twice in the free stack");
-            free[i >>> 6] |= 1L << i;
-            check((s.live[i >>> 6] & (1L << i)) == 0, name + "block " + i + " both free and live");
+            check(!free[i], name + "block " + i + " twice in the free stack");
+            free[i] = true;
+            check(!s.isLive(i), name + "block " + i + " both free and live");
         }
-        int liveBits = 0;
-        for (int w = 0; w < s.live.length; w++) {
-            liveBits += Long.bitCount(s.live[w]);
-            long inRange = (w << 6) + 64 <= s.capacity ? -1L : (1L << (s.capacity & 63)) - 1;
-            check((s.live[w] & ~inRange) == 0, name + "live bit past capacity");
-        }
-        check(liveBits + s.top == s.capacity, name + "free + live != capacity");
+        int live = 0;
         for (int i = 0; i < s.capacity; i++) {
-            if ((s.live[i >>> 6] & (1L << i)) != 0) {
-                check(s.requested[i] >= 1 && s.requested[i] <= s.blockSize, name + "requested size of block " + i);
+            if (s.isLive(i)) {
+                live++;
+                check(s.requested[i] <= s.blockSize, name + "requested size of block " + i);
             }
         }
+        check(live + s.top == s.capacity, name + "free + live != capacity");
     }
 
     private static void check(boolean condition, String what) {
