@@ -7,7 +7,9 @@ package hakmem.tiny;
  */
 final class Chunk {
 
-    static final int SLABS = 32;
+    static final int SHIFT = 21;
+    static final long SIZE = 1L << SHIFT;
+    static final int SLABS = (int) (SIZE >>> Slab.SHIFT);
     static final int ALL_FREE = -1;
 
     /** Set right after the source maps the chunk (the source needs this object first). */

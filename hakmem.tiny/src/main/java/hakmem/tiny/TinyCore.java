@@ -46,6 +46,13 @@ final class TinyCore implements TierCore {
     private final SizeClass[] bySize = new SizeClass[(MAX_SIZE >>> 3) + 1];
     /** Whether a slab is a whole number of OS pages (else empty slabs keep their pages). */
     private final boolean canDiscard;
+    /**
+     * Held chunks, direct-mapped by chunk number: free finds its chunk with one load and a compare instead
+     * of the source's bounds, owner and attachment reads. A chunk whose entry another chunk already holds
+     * is found through {@link ChunkSource#attachment}; a chunk leaves the table before it is released.
+     */
+    private final Chunk[] recentChunks = new Chunk[RECENT_CHUNKS];
+    private static final int RECENT_CHUNKS = 1024;
 
     /** All chunks held, doubly linked. */
     private Chunk chunkList;
@@ -55,8 +62,8 @@ final class TinyCore implements TierCore {
     private boolean closed;
 
     TinyCore(ChunkSource chunks) {
-        if (chunks.chunkSize() != (long) Chunk.SLABS * Slab.SIZE) {
-            throw new IllegalArgumentException("the tiny tier needs chunks of " + Chunk.SLABS * Slab.SIZE
+        if (chunks.chunkSize() != Chunk.SIZE) {
+            throw new IllegalArgumentException("the tiny tier needs chunks of " + Chunk.SIZE
                     + " bytes, the source has " + chunks.chunkSize());
         }
         this.chunks = chunks;
@@ -117,9 +124,9 @@ final class TinyCore implements TierCore {
 
     @Override
     public void free(long address) {
-        Chunk c = (Chunk) chunks.attachment(address);
-        if (c == null) {
-            throw unknown(address, "not in a chunk of the tiny tier");
+        Chunk c = recentChunks[(int) (address >>> Chunk.SHIFT) & (RECENT_CHUNKS - 1)];
+        if (c == null || c.base != (address & -Chunk.SIZE)) {
+            c = chunkOf(address);
         }
         Slab s = c.slabs[(int) (address >>> Slab.SHIFT) & (Chunk.SLABS - 1)];
         if (s == null) {
@@ -197,9 +204,21 @@ final class TinyCore implements TierCore {
         return s;
     }
 
+    private Chunk chunkOf(long address) {
+        Chunk c = (Chunk) chunks.attachment(address);
+        if (c == null) {
+            throw unknown(address, "not in a chunk of the tiny tier");
+        }
+        return c;
+    }
+
     private Chunk newChunk() {
         Chunk c = new Chunk();
         c.base = chunks.acquire(c);
+        int entry = (int) (c.base >>> Chunk.SHIFT) & (RECENT_CHUNKS - 1);
+        if (recentChunks[entry] == null) {
+            recentChunks[entry] = c;
+        }
         c.next = chunkList;
         if (chunkList != null) {
             chunkList.prev = c;
@@ -286,6 +305,10 @@ final class TinyCore implements TierCore {
         c.prev = null;
         c.next = null;
         chunkCount--;
+        int entry = (int) (c.base >>> Chunk.SHIFT) & (RECENT_CHUNKS - 1);
+        if (recentChunks[entry] == c) {
+            recentChunks[entry] = null;
+        }
         chunks.release(c.base);
     }
 
@@ -324,10 +347,7 @@ final class TinyCore implements TierCore {
 
     /** The slab holding the live block that starts at {@code address}; throws as free would, changing nothing. */
     private Slab liveSlab(long address) {
-        Chunk c = (Chunk) chunks.attachment(address);
-        if (c == null) {
-            throw unknown(address, "not in a chunk of the tiny tier");
-        }
+        Chunk c = chunkOf(address);
         Slab s = c.slabs[(int) (address >>> Slab.SHIFT) & (Chunk.SLABS - 1)];
         if (s == null) {
             throw unknown(address, "in a free slab of the tiny tier");
@@ -412,6 +432,7 @@ final class TinyCore implements TierCore {
             return;
         }
         closed = true;
+        java.util.Arrays.fill(recentChunks, null);
         for (Chunk c = chunkList; c != null; ) {
             Chunk next = c.next;
             chunks.release(c.base);
@@ -526,7 +547,7 @@ final class TinyCore implements TierCore {
         for (Chunk c = chunkList; c != null; prev = c, c = c.next) {
             n++;
             check(c.prev == prev, "chunk list back link");
-            check(chunks.attachment(c.base) == c && chunks.attachment(c.base + Chunk.SLABS * (long) Slab.SIZE - 1) == c,
+            check(chunks.attachment(c.base) == c && chunks.attachment(c.base + Chunk.SIZE - 1) == c,
                     "chunk 0x" + Long.toHexString(c.base) + " is not attached to its metadata");
             check(c.freeSlots != Chunk.ALL_FREE, "chunk with every slot free is still held");
             check(c.inFreeList == (c.freeSlots != 0), "chunk free-list membership disagrees with its free slots");
@@ -549,7 +570,12 @@ final class TinyCore implements TierCore {
             }
         }
         check(n == chunkCount, "chunk count");
-        check((long) n * Chunk.SLABS * Slab.SIZE == chunks.reservedBytes(), "reserved bytes != chunks held");
+        for (int entry = 0; entry < RECENT_CHUNKS; entry++) {
+            Chunk c = recentChunks[entry];
+            check(c == null || (chunks.attachment(c.base) == c && (int) (c.base >>> Chunk.SHIFT) % RECENT_CHUNKS == entry),
+                    "recent-chunk table entry " + entry + " holds a chunk not held or misplaced");
+        }
+        check(n * Chunk.SIZE == chunks.reservedBytes(), "reserved bytes != chunks held");
         int listed = 0;
         for (Chunk c = withFree, p = null; c != null; p = c, c = c.nextWithFree) {
             check(c.inFreeList && c.prevWithFree == p && c.freeSlots != 0, "free-slot chunk list");

@@ -243,6 +243,40 @@ class TinyCoreTest {
     }
 
     @Test
+    void chunksSharingARecentChunkEntryAreStillFound() {
+        try (ChunkSource source = ChunkSource.standalone(1100 * CoreHarness.CHUNK)) {
+            TinyCore core = new TinyCore(source);
+            int perChunk = Chunk.SLABS * (Slab.SIZE / 1024);
+            List<Long> blocks = new ArrayList<>();
+            for (int i = 0; i < perChunk; i++) {
+                blocks.add(core.allocate(1024, 16, 0));
+            }
+            // Take 1023 chunks past the core so that its next chunk lies 1024 chunks (2 GiB) after its first.
+            List<Long> others = new ArrayList<>();
+            for (int i = 0; i < 1023; i++) {
+                others.add(source.acquire("not the tiny tier's"));
+            }
+            long far = core.allocate(1024, 16, 0);
+            for (long chunk : others) {
+                source.release(chunk);
+            }
+            assertEquals(1024L * CoreHarness.CHUNK, (far & -CoreHarness.CHUNK) - (blocks.get(0) & -CoreHarness.CHUNK));
+            core.checkInvariants();
+            assertEquals(1024, core.usableSize(far));
+            assertEquals(Reason.INTERIOR, assertThrows(InvalidAddressException.class, () -> core.free(far + 8)).reason());
+            core.free(far);
+            assertEquals(Reason.DOUBLE_FREE, assertThrows(InvalidAddressException.class, () -> core.free(far)).reason());
+            for (long b : blocks) {
+                core.free(b);
+            }
+            core.checkInvariants();
+            core.trim();
+            assertEquals(0, source.reservedBytes());
+            core.close();
+        }
+    }
+
+    @Test
     void runningOutOfChunksChangesNothing() {
         try (ChunkSource one = ChunkSource.standalone(CoreHarness.CHUNK)) {
             TinyCore core = new TinyCore(one);
