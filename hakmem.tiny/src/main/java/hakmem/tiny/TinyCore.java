@@ -17,16 +17,18 @@ import java.util.Map;
  *
  * <p>Layout: memory comes in 2 MiB chunks aligned to their size; each chunk is 32 slabs of 64 KiB, and a
  * slab serves one {@link SizeClass} (block {@code i} at {@code slabBase + i * blockSize}, the tail after
- * the last whole block unused). From any address, {@link ChunkSource#attachment} gives the {@link Chunk},
- * bits 16..20 of the address the slab, and the low 16 bits divided by the block size (a multiply by a
- * precomputed reciprocal) the block. Free blocks and the requested size of each live block (0: free)
+ * the last whole block unused). From any address, the chunk number gives the {@link Chunk} (a small
+ * direct-mapped table of held chunks, else {@link ChunkSource#attachment}), bits 16..20 of the address the
+ * slab, and the low 16 bits divided by the block size (a multiply by a precomputed reciprocal) the block. Free blocks and the requested size of each live block (0: free)
  * live in Java arrays ({@link Slab}), never in the blocks, so a write after free cannot corrupt this
  * core, and every free is checked against them before anything changes.
  *
  * <p>Hot paths: {@link #allocate} is a table lookup of the class by {@code ceil(size / 8)}, a pop from the
  * current slab's index stack and a store of the size asked; {@link #free} is the chunk lookup, a multiply,
- * a test and clear of the size asked and a push. Everything else (the current slab running dry, a full slab getting a free block, a slab
- * emptying, errors, aligned requests) is in separate methods.
+ * a test and clear of the size asked and a push. Everything else (the current slab running dry, a full slab
+ * getting a free block, a slab emptying, errors, requests aligned beyond their class) is in separate methods.
+ * Sizes and alignments are the runtime's to validate: the hot path checks only what keeps the tables in
+ * bounds (a size of 1..1024), and alignments above a class's own only when they are powers of two.
  *
  * <p>Slab life: carved from a chunk's free slot for a class, it is the class's current slab, then full,
  * partial (in the class's partial list, reused before any new slab), and empty. An empty slab other than
@@ -39,6 +41,7 @@ final class TinyCore implements TierCore {
     static final String ID = "tiny";
     static final int MAX_SIZE = 1024;
     private static final int MAX_SIZE_SHIFT = 10;
+    private static final int RECENT_CHUNKS = 1024;
 
     private final ChunkSource chunks;
     private final SizeClass[] classes = new SizeClass[SizeClass.COUNT];
@@ -52,7 +55,6 @@ final class TinyCore implements TierCore {
      * is found through {@link ChunkSource#attachment}; a chunk leaves the table before it is released.
      */
     private final Chunk[] recentChunks = new Chunk[RECENT_CHUNKS];
-    private static final int RECENT_CHUNKS = 1024;
 
     /** All chunks held, doubly linked. */
     private Chunk chunkList;
