@@ -212,6 +212,7 @@ final class CoreHarness implements AutoCloseable {
         check(statsBefore.equals(core.stats()), "a rejected address changed the stats");
     }
 
+    @SuppressWarnings("restricted") // the tests run with --enable-native-access=hakmem.tiny (see the module's pom)
     MemorySegment block(Block b) {
         return MemorySegment.ofAddress(b.address()).reinterpret(b.size());
     }
