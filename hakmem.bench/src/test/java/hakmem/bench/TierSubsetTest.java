@@ -48,6 +48,8 @@ class TierSubsetTest {
         Configuration cf = boot.configuration().resolveAndBind(ModuleFinder.of(dirs.toArray(Path[]::new)), ModuleFinder.of(), names);
         ModuleLayer layer = boot.defineModulesWithOneLoader(cf, ClassLoader.getSystemClassLoader());
         List<TierProvider> found = new ArrayList<>();
+        // The test reads the service itself, which a named module may only do once it declares the use.
+        TierSubsetTest.class.getModule().addUses(TierProvider.class);
         for (TierProvider p : ServiceLoader.load(layer, TierProvider.class)) {
             if (p.getClass().getModule().getLayer() == layer) {
                 found.add(p);
