@@ -11,9 +11,10 @@ import java.util.NoSuchElementException;
  * @param reservedBytes bytes mapped from the OS in all (chunks and big blocks)
  * @param memoryLimit   the limit on {@code reservedBytes}, {@code Long.MAX_VALUE} when unlimited
  * @param learner       the learner's id and state, or {@code "off"}
+ * @param caches        the thread caches' counters ({@link CacheStats#NONE} unless TLS)
  */
 public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, long reservedBytes,
-                             long memoryLimit, String learner) {
+                             long memoryLimit, String learner, CacheStats caches) {
 
     public AllocatorStats {
         tiers = List.copyOf(tiers);

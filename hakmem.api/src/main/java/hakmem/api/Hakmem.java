@@ -20,7 +20,7 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none} for no tier);</li>
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
- *   <li>{@code hakmem.shards} — cores per tier for SHARDED (default: available processors);</li>
+ *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: available processors);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off.</li>
  * </ul>
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
@@ -72,7 +72,7 @@ public final class Hakmem {
         }
 
         /**
-         * Cores per tier for {@link Concurrency#SHARDED}, 1 to 1024; default the {@code hakmem.shards}
+         * Cores per tier for {@link Concurrency#SHARDED} and {@link Concurrency#TLS}, 1 to 1024; default the {@code hakmem.shards}
          * property, else the number of available processors.
          */
         public Builder shards(int shards) {
@@ -118,10 +118,6 @@ public final class Hakmem {
 
         public Allocator build() {
             Concurrency c = concurrency != null ? concurrency : concurrencyProperty();
-            if (c == Concurrency.TLS) {
-                throw new UnsupportedOperationException("concurrency " + c + " is not available yet; use "
-                        + Concurrency.LOCKED + " or " + Concurrency.SHARDED);
-            }
             Providers.Found found = providers == null || learners == null ? Providers.found() : null;
             List<TierProvider> available = providers != null ? providers : found.tiers();
             List<TierProvider> chosen = Providers.select(available, tierIds);

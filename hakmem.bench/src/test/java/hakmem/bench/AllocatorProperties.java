@@ -73,6 +73,13 @@ class AllocatorProperties {
         }
     }
 
+    @Property
+    void threadCaches(@ForAll("ops") @Size(max = 120) List<Op> ops) {
+        try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.TLS).shards(2).learning(false).build()) {
+            run(a, ops);
+        }
+    }
+
     @Provide
     Arbitrary<List<Op>> ops() {
         Arbitrary<Long> sized = Arbitraries.oneOf(

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * LOCKED and SHARDED: several threads allocate blocks of every tier's sizes, fill them with a pattern of (thread, sequence),
+ * LOCKED, SHARDED and TLS: several threads allocate blocks of every tier's sizes, fill them with a pattern of (thread, sequence),
  * hand them to the next thread through a queue; the receiver verifies every byte and frees. Zero
  * mismatches, and everything freed at the end.
  */
@@ -43,6 +43,14 @@ class ThreadsTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shardedToo() throws Exception {
         try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.SHARDED).shards(3).learning(false).build()) {
+            run(a, 20_000);
+        }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void threadCachesToo() throws Exception {
+        try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.TLS).shards(2).learning(false).build()) {
             run(a, 20_000);
         }
     }

@@ -157,6 +157,11 @@ final class TinyCore implements TierCore {
     }
 
     @Override
+    public long[] classSizes() {
+        return java.util.Arrays.stream(SizeClass.BLOCK_SIZES).asLongStream().toArray();
+    }
+
+    @Override
     public long usableSize(long address) {
         return liveSlab(address).blockSize;
     }

@@ -27,6 +27,13 @@ public final class ChunkSpace implements AutoCloseable {
     private final int[] owner;
     private final Object[] attachment;
     private final int[] freeChunks;
+    /**
+     * For thread caches: per chunk of a tracked owner, the size asked for each live block handed to a
+     * user, one char per {@link #GRANULE} bytes at the block's start (0: not a block a user holds).
+     * Written and read without locks by the thread that holds the block (see ThreadCaches).
+     */
+    private final char[][] blockStates;
+    private boolean[] tracked = new boolean[0];
     private int freeCount;
     private int neverUsed;
     private boolean closed;
@@ -44,6 +51,33 @@ public final class ChunkSpace implements AutoCloseable {
         this.owner = new int[(int) chunks];
         this.attachment = new Object[(int) chunks];
         this.freeChunks = new int[(int) chunks];
+        this.blockStates = new char[(int) chunks][];
+    }
+
+    /** Bytes per block-state entry: every block of a tracked owner starts on a multiple of this. */
+    public static final int GRANULE_SHIFT = 4;
+    public static final long GRANULE = 1L << GRANULE_SHIFT;
+
+    /** Chunks acquired by owner {@code tag} from now on get block-state arrays. */
+    public synchronized void track(int tag) {
+        if (tag >= tracked.length) {
+            tracked = java.util.Arrays.copyOf(tracked, tag + 1);
+        }
+        tracked[tag] = true;
+    }
+
+    /** The block-state array of the tracked chunk holding {@code address}, else null. Any thread, no lock. */
+    char[] blockStates(long address) {
+        long offset = address - base;
+        if (Long.compareUnsigned(offset, capacity) >= 0) {
+            return null;
+        }
+        return blockStates[(int) (offset >>> CHUNK_SHIFT)];
+    }
+
+    /** Index of {@code address}'s entry in its chunk's block-state array. */
+    static int granule(long address) {
+        return (int) ((address & (CHUNK_SIZE - 1)) >>> GRANULE_SHIFT);
     }
 
     /** Reserves {@code capacity} bytes of address space (rounded up to chunks) under {@code limit}. */
@@ -97,6 +131,9 @@ public final class ChunkSpace implements AutoCloseable {
         }
         owner[index] = tag;
         attachment[index] = meta;
+        if (tag < tracked.length && tracked[tag]) {
+            blockStates[index] = new char[(int) (CHUNK_SIZE >>> GRANULE_SHIFT)];
+        }
         return chunk;
     }
 
@@ -109,6 +146,7 @@ public final class ChunkSpace implements AutoCloseable {
         int index = (int) (offset >>> CHUNK_SHIFT);
         owner[index] = NONE;
         attachment[index] = null;
+        blockStates[index] = null;
         if (!closed) {
             OsMemory.decommit(chunk, CHUNK_SIZE);
         }

@@ -2,6 +2,8 @@ package hakmem.api.runtime;
 
 import hakmem.api.Allocator;
 import hakmem.api.AllocatorStats;
+import hakmem.api.CacheStats;
+import hakmem.api.InvalidAddressException;
 import hakmem.api.Concurrency;
 import hakmem.api.Site;
 import hakmem.api.TierStats;
@@ -74,9 +76,11 @@ public final class PooledAllocator implements Allocator {
     private final String learnerName;
     private volatile Policy policy = Policy.DEFAULT;
     private volatile boolean closed;
+    /** The TLS variant's thread caches in front of the shards; null for LOCKED and SHARDED. */
+    private final ThreadCaches caches;
 
     /**
-     * @param concurrency LOCKED (then {@code shards} must be 1) or SHARDED
+     * @param concurrency LOCKED (then {@code shards} must be 1), SHARDED or TLS
      * @param shards      cores per tier
      */
     public PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
@@ -107,6 +111,7 @@ public final class PooledAllocator implements Allocator {
         }
         this.tiers = made.toArray(Tier[]::new);
         this.byTag = tagged.toArray(Shard[]::new);
+        this.caches = concurrency == Concurrency.TLS ? threadCaches(shards) : null;
         if (learnerProvider == null) {
             this.learner = null;
             this.learnerName = "off";
@@ -114,6 +119,31 @@ public final class PooledAllocator implements Allocator {
             this.learner = learnerProvider.start(new Context());
             this.learnerName = learnerProvider.id();
         }
+    }
+
+    /**
+     * Thread caches for the leading tiers whose classes suit them: every class a multiple of the block
+     * state granule (classes below it are skipped: their requests round up), the last class covering
+     * the tier's maxSize, and maxSize small enough for a block's asked size to fit a state entry.
+     */
+    private ThreadCaches threadCaches(int shards) {
+        List<long[]> classes = new ArrayList<>();
+        List<Long> max = new ArrayList<>();
+        for (Tier t : tiers) {
+            long[] sizes = java.util.Arrays.stream(t.shards[0].core.classSizes()).filter(s -> s >= ChunkSpace.GRANULE).toArray();
+            boolean fits = sizes.length > 0 && t.maxSize <= Character.MAX_VALUE && sizes[sizes.length - 1] >= t.maxSize
+                    && java.util.Arrays.stream(sizes).allMatch(s -> s % ChunkSpace.GRANULE == 0);
+            if (!fits) {
+                break;
+            }
+            classes.add(sizes);
+            max.add(t.maxSize);
+            for (Shard s : t.shards) {
+                space.track(java.util.Arrays.asList(byTag).indexOf(s));
+            }
+        }
+        int maxCaches = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
+        return new ThreadCaches(this, space, classes, max.stream().mapToLong(Long::longValue).toArray(), maxCaches);
     }
 
     // ---- allocation -------------------------------------------------------------------------------
@@ -141,9 +171,22 @@ public final class PooledAllocator implements Allocator {
         if (Long.compareUnsigned(size - 1, MAX_SIZE) >= 0) {
             size = checkSize(size);
         }
-        for (Tier t : tiers) {
+        ThreadCaches c = caches;
+        if (c != null && alignment <= ChunkSpace.GRANULE && size <= c.maxCached) {
+            checkOpen();
+            long p = c.allocate(size, site);
+            if (zero) {
+                MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
+            }
+            return p;
+        }
+        for (int i = 0; i < tiers.length; i++) {
+            Tier t = tiers[i];
             if (size <= t.maxSize) {
                 long p = allocateIn(t, size, alignment, site);
+                if (p != 0 && c != null && i < c.cachedTiers()) {
+                    c.noteDirect(i, p, size);
+                }
                 if (p != 0) {
                     if (zero) {
                         MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
@@ -203,6 +246,13 @@ public final class PooledAllocator implements Allocator {
         if (address == 0) {
             return;
         }
+        ThreadCaches c = caches;
+        if (c != null) {
+            checkOpen();
+            if (c.free(address)) {
+                return;
+            }
+        }
         Shard s = byTag[space.ownerOf(address)];
         if (s != null) {
             s.lock.lock();
@@ -233,6 +283,19 @@ public final class PooledAllocator implements Allocator {
 
     @Override
     public long usableSize(long address) {
+        ThreadCaches c = caches;
+        if (c != null) {
+            checkOpen();
+            long usable = c.usableSize(address);
+            if (usable >= 0) {
+                return usable;
+            }
+        }
+        return usableSizeLocked(address);
+    }
+
+    /** The owning core's answer under its lock; throws its exception for an address it does not hold live. */
+    long usableSizeLocked(long address) {
         Shard s = byTag[space.ownerOf(address)];
         if (s != null) {
             s.lock.lock();
@@ -267,6 +330,68 @@ public final class PooledAllocator implements Allocator {
         MemorySegment.copy(segment(address, Math.min(old, size)), 0, segment(moved, size), 0, Math.min(old, size));
         free(address);
         return moved;
+    }
+
+    /**
+     * Takes up to {@code n} blocks of class {@code classSize} of tier {@code tier} from the calling
+     * thread's shard into {@code out[0..)}; returns how many (at least 1, or the OutOfMemoryError).
+     */
+    int refill(int tier, long classSize, int site, long[] out, int n) {
+        Shard s = tiers[tier].shards[shardCount == 1 ? 0 : (int) (Thread.currentThread().threadId() % shardCount)];
+        int got = 0;
+        s.lock.lock();
+        try {
+            checkOpen();
+            for (; got < n; got++) {
+                long p = s.core.allocate(classSize, ChunkSpace.GRANULE, site);
+                if (p == 0) {
+                    throw new IllegalStateException(tiers[tier].provider.id() + " refused its own class of " + classSize + " B");
+                }
+                out[got] = p;
+            }
+        } catch (OutOfMemoryError e) {
+            if (got == 0) {
+                throw e;
+            }
+        } finally {
+            s.lock.unlock();
+        }
+        return got;
+    }
+
+    /**
+     * Frees {@code items[from..to)} into the cores that own them. Returns how many the cores refused
+     * (a block freed twice at once by two threads reaches a core twice): dropped, never handed out again.
+     */
+    int giveBack(long[] items, int from, int to) {
+        int refused = 0;
+        Shard held = null;
+        try {
+            for (int i = from; i < to; i++) {
+                Shard s = byTag[space.ownerOf(items[i])];
+                if (s == null) {
+                    refused++;
+                    continue;
+                }
+                if (s != held) {
+                    if (held != null) {
+                        held.lock.unlock();
+                    }
+                    s.lock.lock();
+                    held = s;
+                }
+                try {
+                    s.core.free(items[i]);
+                } catch (InvalidAddressException e) {
+                    refused++;
+                }
+            }
+        } finally {
+            if (held != null) {
+                held.lock.unlock();
+            }
+        }
+        return refused;
     }
 
     // ---- sites, stats, trim, close ----------------------------------------------------------------
@@ -312,13 +437,28 @@ public final class PooledAllocator implements Allocator {
         } finally {
             bigLock.unlock();
         }
+        if (caches == null) {
+            return new AllocatorStats(concurrency, out, space.budget().reserved(), space.budget().limit(),
+                    learner == null ? learnerName : learnerName + " " + learner.state(), CacheStats.NONE);
+        }
+        // Cores count blocks in thread caches as live; the caches count what users hold.
+        long[][] counts = caches.tierCounts();
+        for (int i = 0; i < counts.length; i++) {
+            TierStats core = out.get(i);
+            long[] n = counts[i];
+            out.set(i, new TierStats(core.tier(), n[0], n[1], n[0] - n[1], n[2], core.handedBytes() - n[3],
+                    core.reservedBytes(), core.classes()));
+        }
         return new AllocatorStats(concurrency, out, space.budget().reserved(), space.budget().limit(),
-                learner == null ? learnerName : learnerName + " " + learner.state());
+                learner == null ? learnerName : learnerName + " " + learner.state(), caches.stats());
     }
 
     @Override
     public void trim() {
         checkOpen();
+        if (caches != null) {
+            caches.flushForTrim();
+        }
         for (Shard s : byTag) {
             if (s != null) {
                 s.lock.lock();

@@ -31,6 +31,16 @@ public interface TierCore {
     /** Bytes usable in the live block that starts at {@code address}. */
     long usableSize(long address);
 
+    /**
+     * The block sizes of this tier's classes, ascending, for thread caches: a request of {@code size}
+     * bytes with an alignment of at most 16 must get a block of the smallest listed size that is at
+     * least {@code size}, and {@code allocate(classSize, 16, site)} a block of exactly that class.
+     * Empty (the default) when this tier does not want thread caching; then every request comes here.
+     */
+    default long[] classSizes() {
+        return new long[0];
+    }
+
     /** Returns empty slabs and pages to the chunk source and the OS now. */
     void trim();
 

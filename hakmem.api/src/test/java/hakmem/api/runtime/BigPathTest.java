@@ -155,9 +155,20 @@ class BigPathTest {
     }
 
     @Test
-    void otherVariantsAreRefusedClearly() {
-        var e = assertThrows(UnsupportedOperationException.class,
-                () -> Hakmem.builder().concurrency(hakmem.api.Concurrency.TLS).build());
-        assertTrue(e.getMessage().contains("TLS"), e.getMessage());
+    void badVariantSettingsAreRejectedNamingTheValue() {
+        String before = System.getProperty("hakmem.concurrency");
+        try {
+            System.setProperty("hakmem.concurrency", "FAST");
+            var e = assertThrows(IllegalArgumentException.class, () -> Hakmem.builder().tiers().build());
+            assertTrue(e.getMessage().contains("FAST"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("hakmem.concurrency");
+            } else {
+                System.setProperty("hakmem.concurrency", before);
+            }
+        }
+        var e = assertThrows(IllegalArgumentException.class, () -> Hakmem.builder().shards(0));
+        assertTrue(e.getMessage().contains("0"), e.getMessage());
     }
 }

@@ -1,0 +1,22 @@
+package hakmem.api;
+
+/**
+ * Counters of the thread caches (the TLS variant); all zero for the other variants.
+ *
+ * @param threads         threads that hold a cache now
+ * @param cachedBlocks    blocks sitting in thread caches, free for their thread to hand out
+ * @param cachedBytes     bytes of those blocks
+ * @param hits            requests served from a thread cache
+ * @param misses          requests that had to refill a thread cache from a tier core
+ * @param reclaimed       caches of ended threads given back to the tier cores
+ */
+public record CacheStats(int threads, long cachedBlocks, long cachedBytes, long hits, long misses, long reclaimed) {
+
+    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0);
+
+    /** Share of cacheable requests served from a thread cache, 0 when there were none. */
+    public double hitRate() {
+        long all = hits + misses;
+        return all == 0 ? 0 : (double) hits / all;
+    }
+}

@@ -1,0 +1,382 @@
+package hakmem.api.runtime;
+
+import hakmem.api.CacheStats;
+import hakmem.api.InvalidAddressException;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The TLS variant's thread caches: per platform thread, one magazine (a stack of block addresses) per
+ * size class of the cached tiers, in front of the sharded cores.
+ *
+ * <h2>Protocol</h2>
+ * <ul>
+ *   <li>A magazine belongs to one thread and is read and written by it alone, with plain accesses.
+ *       A miss refills half a magazine from the thread's shard under that shard's lock; a full magazine
+ *       flushes its older half to the cores that own the blocks, each under its lock.</li>
+ *   <li>Every block a user holds is marked in its chunk's block-state array ({@link ChunkSpace}) with
+ *       the size asked (never 0); blocks in magazines and in cores are 0. Allocation writes the mark
+ *       after popping the block, free reads and clears it before pushing: plain accesses suffice, since
+ *       only the thread holding the block touches its entry, and a block passes between threads only
+ *       through the user's own synchronization, which orders the write before the read.</li>
+ *   <li>A free of a block with no mark is not a block the user holds: the slow path asks the owning
+ *       core, under its lock, and throws the exact reason (a block the core counts as live but that
+ *       carries no mark sits in some magazine: a double free). Nothing changes before the throw.</li>
+ *   <li>Cross-thread frees go into the freeing thread's magazine (the block migrates), not back to the
+ *       owner: no lock and no atomic on the common path, at the price of blocks of one shard being
+ *       handed out by another thread. Migration is bounded by the magazine sizes, and flushes always
+ *       return blocks to the core that owns them. An MPSC queue per owner would keep blocks home but
+ *       costs a CAS per remote free and leaves blocks stranded when the owner stops allocating.</li>
+ *   <li>Thread death: caches are registered with their thread; whenever a cache misses (and on
+ *       {@code trim}/{@code stats}), ended threads' caches are flushed to the cores. {@code isAlive()}
+ *       returning false orders everything the ended thread wrote before the flush.</li>
+ *   <li>Virtual threads never get a cache (millions of them would each hold memory), nor do threads
+ *       beyond {@link #maxCaches}: they take the sharded path, marking blocks all the same.</li>
+ *   <li>Races the marks do not cover: two threads freeing the same block at the same moment may both
+ *       succeed; the duplicate is caught (and dropped, counted) when a magazine flushes it.</li>
+ * </ul>
+ */
+final class ThreadCaches {
+
+    /** Bytes a magazine may hold when full; its block count is this over the class size, within 2..32. */
+    static final long MAGAZINE_BYTES = 16 << 10;
+    static final int MAX_BLOCKS = 32;
+
+    /** One thread's magazines and counters. */
+    static final class Cache {
+        final Thread owner;
+        final long[][] items;
+        final int[] count;
+        long hits;
+        long misses;
+        /** Per cached tier: blocks handed out, blocks taken back, bytes asked by the blocks it handed out minus those it took back. */
+        final long[] allocations;
+        final long[] frees;
+        final long[] liveBytes;
+
+        Cache(Thread owner, int[] capacity, int tiers) {
+            this.owner = owner;
+            this.items = new long[capacity.length][];
+            for (int k = 0; k < capacity.length; k++) {
+                items[k] = new long[capacity[k]];
+            }
+            this.count = new int[capacity.length];
+            this.allocations = new long[tiers];
+            this.frees = new long[tiers];
+            this.liveBytes = new long[tiers];
+        }
+    }
+
+    private static final Cache NONE = new Cache(null, new int[0], 0);
+
+    private final PooledAllocator heap;
+    private final ChunkSpace space;
+    /** Sizes 1..maxCached are cached. */
+    final long maxCached;
+    /** Global class by {@code (size + 15) >>> 4}. */
+    private final byte[] classBySize;
+    private final long[] classSize;
+    private final int[] classTier;
+    private final int[] capacity;
+    private final int tiers;
+    final int maxCaches;
+    private final ThreadLocal<Cache> local = ThreadLocal.withInitial(this::register);
+    /** Live caches; guarded by itself. */
+    private final List<Cache> registry = new ArrayList<>();
+    /** Counters of reclaimed caches and of requests that took the uncached path; guarded by registry. */
+    private final Cache retired;
+    private long reclaimed;
+    private long duplicates;
+
+    /**
+     * @param tierClassSizes per cached tier (a prefix of the heap's tiers, in order), the class sizes
+     *                       to cache, each a multiple of the granule
+     * @param tierMax        per cached tier, its maxSize
+     */
+    ThreadCaches(PooledAllocator heap, ChunkSpace space, List<long[]> tierClassSizes, long[] tierMax, int maxCaches) {
+        this.heap = heap;
+        this.space = space;
+        this.tiers = tierClassSizes.size();
+        this.maxCaches = maxCaches;
+        List<Long> sizes = new ArrayList<>();
+        List<Integer> owners = new ArrayList<>();
+        for (int t = 0; t < tiers; t++) {
+            for (long s : tierClassSizes.get(t)) {
+                sizes.add(s);
+                owners.add(t);
+            }
+        }
+        if (sizes.size() > 127) {
+            throw new IllegalArgumentException("too many cached classes: " + sizes.size());
+        }
+        this.classSize = sizes.stream().mapToLong(Long::longValue).toArray();
+        this.classTier = owners.stream().mapToInt(Integer::intValue).toArray();
+        this.capacity = new int[classSize.length];
+        for (int k = 0; k < classSize.length; k++) {
+            capacity[k] = (int) Math.max(2, Math.min(MAX_BLOCKS, MAGAZINE_BYTES / classSize[k]));
+        }
+        this.maxCached = tiers == 0 ? 0 : tierMax[tiers - 1];
+        this.classBySize = new byte[(int) ((maxCached + 15) >>> 4) + 1];
+        for (int i = 1; i < classBySize.length; i++) {
+            long size = (long) i << 4;
+            int t = 0;
+            while (tierMax[t] < Math.min(size, maxCached)) {
+                t++;
+            }
+            int k = 0;
+            while (classTier[k] != t || classSize[k] < Math.min(size, maxCached)) {
+                k++;
+            }
+            classBySize[i] = (byte) k;
+        }
+        this.retired = new Cache(null, new int[0], tiers);
+    }
+
+    private Cache register() {
+        Thread t = Thread.currentThread();
+        if (t.isVirtual()) {
+            return NONE;
+        }
+        synchronized (registry) {
+            reclaimEnded();
+            if (registry.size() >= maxCaches) {
+                return NONE;
+            }
+            Cache c = new Cache(t, capacity, tiers);
+            registry.add(c);
+            return c;
+        }
+    }
+
+    // ---- hot paths ----------------------------------------------------------------------------------
+
+    /** A block for a request of 1..maxCached bytes at alignment 16 or less. */
+    long allocate(long size, int site) {
+        Cache c = local.get();
+        int k = classBySize[(int) ((size + 15) >>> 4)];
+        if (c == NONE) {
+            return allocateUncached(k, size, site);
+        }
+        int n = c.count[k] - 1;
+        if (n < 0) {
+            return refill(c, k, size, site);
+        }
+        long p = c.items[k][n];
+        c.count[k] = n;
+        mark(p, size);
+        c.hits++;
+        int t = classTier[k];
+        c.allocations[t]++;
+        c.liveBytes[t] += size;
+        return p;
+    }
+
+    /** Frees {@code p} if it lies in a cached tier's chunk and returns true; false if it does not. */
+    boolean free(long p) {
+        char[] states = space.blockStates(p);
+        if (states == null) {
+            return false;
+        }
+        int g = ChunkSpace.granule(p);
+        int asked = states[g];
+        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0) {
+            throw invalid(p);
+        }
+        Cache c = local.get();
+        states[g] = 0;
+        int k = classBySize[(asked + 15) >>> 4];
+        if (c == NONE) {
+            freeUncached(p, k, asked);
+            return true;
+        }
+        int n = c.count[k];
+        if (n == c.items[k].length) {
+            n = flushHalf(c, k);
+        }
+        c.items[k][n] = p;
+        c.count[k] = n + 1;
+        int t = classTier[k];
+        c.frees[t]++;
+        c.liveBytes[t] -= asked;
+        return true;
+    }
+
+    /** Usable size of the live block {@code p} of a cached tier, or -1 if {@code p} is not in one. */
+    long usableSize(long p) {
+        char[] states = space.blockStates(p);
+        if (states == null) {
+            return -1;
+        }
+        int asked = states[ChunkSpace.granule(p)];
+        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0) {
+            throw invalid(p);
+        }
+        return classSize[classBySize[(asked + 15) >>> 4]];
+    }
+
+    private void mark(long p, long size) {
+        space.blockStates(p)[ChunkSpace.granule(p)] = (char) size;
+    }
+
+    // ---- slow paths ---------------------------------------------------------------------------------
+
+    private long refill(Cache c, int k, long size, int site) {
+        c.misses++;
+        if ((c.misses & 63) == 1) {
+            synchronized (registry) {
+                reclaimEnded();
+            }
+        }
+        long[] items = c.items[k];
+        int got = heap.refill(classTier[k], classSize[k], site, items, Math.max(1, items.length / 2));
+        long p = items[got - 1];
+        c.count[k] = got - 1;
+        mark(p, size);
+        int t = classTier[k];
+        c.allocations[t]++;
+        c.liveBytes[t] += size;
+        return p;
+    }
+
+    /** Moves the older half of magazine {@code k} back to the owning cores; returns the new count. */
+    private int flushHalf(Cache c, int k) {
+        long[] items = c.items[k];
+        int n = c.count[k];
+        int half = Math.max(1, n / 2);
+        giveBack(items, 0, half);
+        System.arraycopy(items, half, items, 0, n - half);
+        c.count[k] = n - half;
+        return n - half;
+    }
+
+    private void giveBack(long[] items, int from, int to) {
+        int dropped = heap.giveBack(items, from, to);
+        if (dropped > 0) {
+            synchronized (registry) {
+                duplicates += dropped;
+            }
+        }
+    }
+
+    private long allocateUncached(int k, long size, int site) {
+        long[] one = new long[1];
+        heap.refill(classTier[k], classSize[k], site, one, 1);
+        mark(one[0], size);
+        synchronized (registry) {
+            retired.allocations[classTier[k]]++;
+            retired.liveBytes[classTier[k]] += size;
+        }
+        return one[0];
+    }
+
+    private void freeUncached(long p, int k, int asked) {
+        giveBack(new long[] {p}, 0, 1);
+        synchronized (registry) {
+            retired.frees[classTier[k]]++;
+            retired.liveBytes[classTier[k]] -= asked;
+        }
+    }
+
+    /** Counts a block of a cached tier handed out by the uncached path (aligned requests) and marks it. */
+    void noteDirect(int tier, long p, long size) {
+        mark(p, size);
+        synchronized (registry) {
+            retired.allocations[tier]++;
+            retired.liveBytes[tier] += size;
+        }
+    }
+
+    private InvalidAddressException invalid(long p) {
+        // Throws the core's own reason; a block the core counts as live but no user holds is cached: a double free.
+        heap.usableSizeLocked(p);
+        return new InvalidAddressException(p, InvalidAddressException.Reason.DOUBLE_FREE, "the block sits in a thread cache");
+    }
+
+    /** Flushes the calling thread's cache and every ended thread's cache to the cores. */
+    void flushForTrim() {
+        Cache c = local.get();
+        if (c != NONE) {
+            for (int k = 0; k < c.count.length; k++) {
+                giveBack(c.items[k], 0, c.count[k]);
+                c.count[k] = 0;
+            }
+        }
+        synchronized (registry) {
+            reclaimEnded();
+        }
+    }
+
+    /** Guarded by registry. */
+    private void reclaimEnded() {
+        for (int i = registry.size() - 1; i >= 0; i--) {
+            Cache c = registry.get(i);
+            if (!c.owner.isAlive()) {
+                for (int k = 0; k < c.count.length; k++) {
+                    duplicates += heap.giveBack(c.items[k], 0, c.count[k]);
+                    c.count[k] = 0;
+                }
+                for (int t = 0; t < tiers; t++) {
+                    retired.allocations[t] += c.allocations[t];
+                    retired.frees[t] += c.frees[t];
+                    retired.liveBytes[t] += c.liveBytes[t];
+                }
+                retired.hits += c.hits;
+                retired.misses += c.misses;
+                registry.remove(i);
+                reclaimed++;
+            }
+        }
+    }
+
+    int cachedTiers() {
+        return tiers;
+    }
+
+    /**
+     * Per cached tier: {allocations, frees, liveBytes, cachedBytes}. Other threads' counters are read
+     * without synchronization: exact once those threads have ended or synchronized with the caller,
+     * a close approximation while they run.
+     */
+    long[][] tierCounts() {
+        long[][] out = new long[tiers][4];
+        synchronized (registry) {
+            reclaimEnded();
+            List<Cache> all = new ArrayList<>(registry);
+            all.add(retired);
+            for (Cache c : all) {
+                for (int t = 0; t < tiers; t++) {
+                    out[t][0] += c.allocations[t];
+                    out[t][1] += c.frees[t];
+                    out[t][2] += c.liveBytes[t];
+                }
+                for (int k = 0; k < c.count.length; k++) {
+                    out[classTier[k]][3] += c.count[k] * classSize[k];
+                }
+            }
+        }
+        return out;
+    }
+
+    CacheStats stats() {
+        synchronized (registry) {
+            reclaimEnded();
+            long blocks = 0, bytes = 0, hits = retired.hits, misses = retired.misses;
+            for (Cache c : registry) {
+                hits += c.hits;
+                misses += c.misses;
+                for (int k = 0; k < c.count.length; k++) {
+                    blocks += c.count[k];
+                    bytes += c.count[k] * classSize[k];
+                }
+            }
+            return new CacheStats(registry.size(), blocks, bytes, hits, misses, reclaimed);
+        }
+    }
+
+    long duplicatesDropped() {
+        synchronized (registry) {
+            return duplicates;
+        }
+    }
+}
