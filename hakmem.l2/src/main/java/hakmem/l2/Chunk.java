@@ -1,8 +1,9 @@
 package hakmem.l2;
 
 /**
- * Out-of-band metadata of one 2 MiB chunk: which of its 32 pages of 64 KiB are carved into runs, and
- * the run covering each page (so a block's run is one array read away from its address).
+ * Out-of-band metadata of one 2 MiB chunk: which of its 32 pages of 64 KiB are carved into runs, the
+ * run covering each page (so a block's run is one array read away from its address), and which free
+ * pages are dirty (given back by a run and not discarded yet, so the next run there faults no page).
  */
 final class Chunk {
 
@@ -12,6 +13,11 @@ final class Chunk {
     final L2Core core;
     /** Bit p set: page p belongs to a run. */
     int used;
+    /** Bit p set: page p is free but not discarded since a run last used it. */
+    int dirty;
+    /** Links in the core's list of chunks with dirty pages, oldest first. */
+    Chunk prevDirty;
+    Chunk nextDirty;
     /** The run covering each page, null for a free page. */
     final Run[] runs = new Run[PAGES];
     /** Base address, set once the source has mapped the chunk. */

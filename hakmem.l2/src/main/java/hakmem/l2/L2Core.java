@@ -25,10 +25,14 @@ import java.util.Map;
  *
  * <p>Per class: a current run that allocations take the lowest free block of, a doubly linked list of
  * partial runs that becomes current when the current run fills, and one spare empty run (within a
- * {@link #RETAIN_LIMIT} of 1 MiB for all spares) so a class oscillating around a run boundary does not
- * map and discard pages each time. Other runs that become empty go back to their chunk with their
- * pages discarded (madvise); a chunk with no run left is released at once. {@link #trim()} also drops
- * the spares and empty current runs, so a core with no live block then holds no chunk.
+ * {@link #RETAIN_LIMIT} of 1 MiB for all spares) so a class oscillating around a run boundary keeps
+ * its run. Other runs that become empty go back to their chunk; their pages stay undiscarded ("dirty",
+ * reused by the next run carved there without page faults) up to {@code max(1 MiB, held / 8)} bytes,
+ * {@code held} being the bytes of all runs, and are discarded (madvise) past it, the chunks dirtied
+ * longest ago first when the budget shrinks. A chunk with no run left is released, except one kept as
+ * a spare against unmapping a chunk only to map the next. {@link #trim()} also drops the spare runs,
+ * empty current runs and the spare chunk and discards every dirty page, so a core with no live block
+ * then holds no chunk.
  *
  * <p>Fast paths: allocate is a table lookup, a {@code numberOfTrailingZeros} and a mask update; free
  * is a chunk lookup, a page lookup, a multiply-shift for the block index and a mask update. Run
@@ -39,6 +43,10 @@ final class L2Core implements TierCore {
     static final long CHUNK_SIZE = 2L << 20;
     /** Most bytes of empty spare runs kept across all classes. */
     static final long RETAIN_LIMIT = 1L << 20;
+    /** Floor of the budget of free pages kept undiscarded. */
+    static final long DEFAULT_DIRTY = 1L << 20;
+    /** The dirty budget grows as held bytes >>> this. */
+    static final int DIRTY_RATIO_SHIFT = 3;
 
     private final ChunkSource chunks;
     private final Run[] current = new Run[SizeClass.COUNT];
@@ -51,15 +59,34 @@ final class L2Core implements TierCore {
     private final long[] liveBytes = new long[SizeClass.COUNT];
     private final long[] runs = new long[SizeClass.COUNT];
 
+    private final long dirtyFloor;
+    private long dirtyBytes;
+    /** Bytes of all runs held. */
+    private long heldBytes;
+    /** Chunks with dirty pages, oldest first: the first discarded when the budget shrinks. */
+    private Chunk dirtyHead;
+    private Chunk dirtyTail;
+
     private Chunk[] chunkList = new Chunk[4];
     private int chunkCount;
+    /** A chunk with no run kept mapped, against unmapping one chunk and mapping the next; or null. */
+    private Chunk spareChunk;
     private boolean closed;
 
     L2Core(ChunkSource chunks) {
+        this(chunks, DEFAULT_DIRTY);
+    }
+
+    /** @param dirtyFloor bytes of free pages kept undiscarded however little is held */
+    L2Core(ChunkSource chunks, long dirtyFloor) {
         if (chunks.chunkSize() != CHUNK_SIZE) {
             throw new IllegalArgumentException("l2 needs chunks of " + CHUNK_SIZE + " bytes, not " + chunks.chunkSize());
         }
+        if (dirtyFloor < 0) {
+            throw new IllegalArgumentException("dirty budget must be >= 0: " + dirtyFloor);
+        }
         this.chunks = chunks;
+        this.dirtyFloor = dirtyFloor;
     }
 
     // ---------------------------------------------------------------- allocate
@@ -123,15 +150,18 @@ final class L2Core implements TierCore {
         return r.base + (long) i * r.blockSize;
     }
 
-    /** Carves a run of class {@code c} from the first chunk with room (first fit), else a new chunk. */
+    /** Carves a run of class {@code c} from the first chunk with room (first fit), else the spare chunk, else a new one. */
     private Run newRun(int c) {
         int pages = SizeClass.RUN_PAGES[c];
         for (int k = 0; k < chunkCount; k++) {
             Chunk ch = chunkList[k];
-            int p = ch.used == -1 ? -1 : ch.findFree(pages);
+            int p = ch.used == -1 || ch == spareChunk ? -1 : ch.findFree(pages);
             if (p >= 0) {
                 return carve(ch, p, c);
             }
+        }
+        if (spareChunk != null) {
+            return carve(spareChunk, 0, c);
         }
         Chunk ch = new Chunk(this);
         ch.base = chunks.acquire(ch);
@@ -145,7 +175,19 @@ final class L2Core implements TierCore {
 
     private Run carve(Chunk ch, int firstPage, int c) {
         Run r = new Run(ch, firstPage, c);
-        ch.used |= r.pageMask();
+        int mask = r.pageMask();
+        if (ch == spareChunk) {
+            spareChunk = null;
+        }
+        if ((ch.dirty & mask) != 0) {
+            dirtyBytes -= (long) Integer.bitCount(ch.dirty & mask) << SizeClass.PAGE_SHIFT;
+            ch.dirty &= ~mask;
+            if (ch.dirty == 0) {
+                unlinkDirty(ch);
+            }
+        }
+        heldBytes += r.bytes();
+        ch.used |= mask;
         for (int p = firstPage; p < firstPage + r.pages; p++) {
             ch.runs[p] = r;
         }
@@ -200,7 +242,10 @@ final class L2Core implements TierCore {
         }
     }
 
-    /** Gives an empty run's pages back to its chunk: discarded, or the whole chunk released if now unused. */
+    /**
+     * Gives an empty run's pages back to its chunk, kept dirty within the budget or discarded. A chunk
+     * left without runs becomes the spare chunk if there is none, else it is released.
+     */
     private void releaseRun(Run r) {
         Chunk ch = r.chunk;
         ch.used &= ~r.pageMask();
@@ -208,15 +253,96 @@ final class L2Core implements TierCore {
             ch.runs[p] = null;
         }
         runs[r.sizeClass]--;
-        if (ch.used == 0) {
-            Chunk last = chunkList[--chunkCount];
-            chunkList[ch.index] = last;
-            last.index = ch.index;
-            chunkList[chunkCount] = null;
-            chunks.release(ch.base);
-        } else {
-            chunks.discard(r.base, r.bytes());
+        heldBytes -= r.bytes();
+        if (ch.used == 0 && spareChunk != null) {
+            releaseChunk(ch);
+            keepOrDiscard(ch, 0); // the budget shrank with the run
+            return;
         }
+        if (ch.used == 0) {
+            spareChunk = ch;
+        }
+        keepOrDiscard(ch, r.pageMask());
+    }
+
+    private void releaseChunk(Chunk ch) {
+        if (ch.dirty != 0) {
+            dirtyBytes -= (long) Integer.bitCount(ch.dirty) << SizeClass.PAGE_SHIFT;
+            ch.dirty = 0;
+            unlinkDirty(ch);
+        }
+        Chunk last = chunkList[--chunkCount];
+        chunkList[ch.index] = last;
+        last.index = ch.index;
+        chunkList[chunkCount] = null;
+        chunks.release(ch.base);
+    }
+
+    /** Bytes of free pages that may stay undiscarded now. */
+    long dirtyBudget() {
+        return Math.max(dirtyFloor, heldBytes >>> DIRTY_RATIO_SHIFT);
+    }
+
+    /**
+     * Free pages {@code mask} of a chunk stay dirty within the budget, else they are discarded; then, as
+     * the budget shrank with the bytes held, chunks dirtied longest ago are discarded until it holds.
+     */
+    private void keepOrDiscard(Chunk ch, int mask) {
+        long bytes = (long) Integer.bitCount(mask) << SizeClass.PAGE_SHIFT;
+        long budget = dirtyBudget();
+        if (bytes != 0 && dirtyBytes + bytes <= budget) {
+            if (ch.dirty == 0) {
+                linkDirty(ch);
+            }
+            ch.dirty |= mask;
+            dirtyBytes += bytes;
+        } else if (bytes != 0) {
+            chunks.discard(ch.base + ((long) Integer.numberOfTrailingZeros(mask) << SizeClass.PAGE_SHIFT), bytes);
+        }
+        while (dirtyBytes > budget) {
+            Chunk oldest = dirtyHead;
+            discardDirty(oldest);
+        }
+    }
+
+    /** Discards every dirty page of a chunk, stretch by stretch. */
+    private void discardDirty(Chunk ch) {
+        int mask = ch.dirty;
+        while (mask != 0) {
+            int from = Integer.numberOfTrailingZeros(mask);
+            int to = Integer.numberOfTrailingZeros(~(mask >>> from)) + from;
+            chunks.discard(ch.base + ((long) from << SizeClass.PAGE_SHIFT), (long) (to - from) << SizeClass.PAGE_SHIFT);
+            mask &= to >= Chunk.PAGES ? 0 : -1 << to;
+        }
+        dirtyBytes -= (long) Integer.bitCount(ch.dirty) << SizeClass.PAGE_SHIFT;
+        ch.dirty = 0;
+        unlinkDirty(ch);
+    }
+
+    private void linkDirty(Chunk ch) {
+        ch.prevDirty = dirtyTail;
+        ch.nextDirty = null;
+        if (dirtyTail != null) {
+            dirtyTail.nextDirty = ch;
+        } else {
+            dirtyHead = ch;
+        }
+        dirtyTail = ch;
+    }
+
+    private void unlinkDirty(Chunk ch) {
+        if (ch.prevDirty != null) {
+            ch.prevDirty.nextDirty = ch.nextDirty;
+        } else {
+            dirtyHead = ch.nextDirty;
+        }
+        if (ch.nextDirty != null) {
+            ch.nextDirty.prevDirty = ch.prevDirty;
+        } else {
+            dirtyTail = ch.prevDirty;
+        }
+        ch.prevDirty = null;
+        ch.nextDirty = null;
     }
 
     private void linkPartial(Run r) {
@@ -302,6 +428,13 @@ final class L2Core implements TierCore {
                 releaseRun(r);
             }
         }
+        if (spareChunk != null) {
+            releaseChunk(spareChunk);
+            spareChunk = null;
+        }
+        while (dirtyHead != null) {
+            discardDirty(dirtyHead);
+        }
     }
 
     @Override
@@ -337,6 +470,11 @@ final class L2Core implements TierCore {
         Arrays.fill(spare, null);
         Arrays.fill(runs, 0);
         retainedBytes = 0;
+        spareChunk = null;
+        dirtyHead = null;
+        dirtyTail = null;
+        dirtyBytes = 0;
+        heldBytes = 0;
     }
 
     // ---------------------------------------------------------------- for tests and diagnostics
@@ -363,6 +501,10 @@ final class L2Core implements TierCore {
         return retainedBytes;
     }
 
+    long dirtyBytes() {
+        return dirtyBytes;
+    }
+
     /** A deterministic text of every piece of metadata: equal before and after a call that must change nothing. */
     String describe() {
         StringBuilder sb = new StringBuilder();
@@ -370,6 +512,7 @@ final class L2Core implements TierCore {
         Arrays.sort(sorted, Comparator.comparingLong(ch -> ch.base));
         for (Chunk ch : sorted) {
             sb.append("chunk ").append(Long.toHexString(ch.base)).append(" used ").append(Integer.toHexString(ch.used))
+                    .append(" dirty ").append(Integer.toHexString(ch.dirty)).append(ch == spareChunk ? " spare" : "")
                     .append('\n');
             for (int p = 0; p < Chunk.PAGES; p++) {
                 Run r = ch.runs[p];
@@ -389,8 +532,12 @@ final class L2Core implements TierCore {
             sb.append(" a ").append(allocations[c]).append(" f ").append(frees[c]).append(" b ")
                     .append(liveBytes[c]).append(" runs ").append(runs[c]).append('\n');
         }
-        return sb.append("retained ").append(retainedBytes).append(" reserved ").append(chunks.reservedBytes())
-                .toString();
+        sb.append("dirty list");
+        for (Chunk d = dirtyHead; d != null; d = d.nextDirty) {
+            sb.append(' ').append(Long.toHexString(d.base));
+        }
+        return sb.append("\nretained ").append(retainedBytes).append(" dirty ").append(dirtyBytes).append(" held ")
+                .append(heldBytes).append(" reserved ").append(chunks.reservedBytes()).toString();
     }
 
     private static String baseOf(Run r) {
@@ -402,6 +549,8 @@ final class L2Core implements TierCore {
         check(chunks.reservedBytes() == chunkCount * CHUNK_SIZE, "reserved " + chunks.reservedBytes()
                 + " != " + chunkCount + " chunks");
         Map<Run, Boolean> seen = new IdentityHashMap<>();
+        long dirty = 0;
+        long dirtyChunks = 0;
         long[] live = new long[SizeClass.COUNT];
         long[] bytes = new long[SizeClass.COUNT];
         long[] runCount = new long[SizeClass.COUNT];
@@ -410,7 +559,10 @@ final class L2Core implements TierCore {
             check(ch.index == k && ch.core == this, "chunk list position of " + Long.toHexString(ch.base));
             check((ch.base & (CHUNK_SIZE - 1)) == 0, "chunk misaligned " + Long.toHexString(ch.base));
             check(chunks.attachment(ch.base) == ch, "attachment of chunk " + Long.toHexString(ch.base));
-            check(ch.used != 0, "empty chunk held " + Long.toHexString(ch.base));
+            check((ch.used == 0) == (ch == spareChunk), "empty chunk held that is not the spare " + Long.toHexString(ch.base));
+            check((ch.dirty & ch.used) == 0, "dirty pages in use " + Long.toHexString(ch.base));
+            dirty += (long) Integer.bitCount(ch.dirty) << SizeClass.PAGE_SHIFT;
+            dirtyChunks += ch.dirty != 0 ? 1 : 0;
             for (int p = 0; p < Chunk.PAGES; p++) {
                 Run r = ch.runs[p];
                 check(((ch.used >>> p) & 1) == (r == null ? 0 : 1), "page " + p + " used bit vs run");
@@ -475,6 +627,23 @@ final class L2Core implements TierCore {
         }
         check(partials == listed, "partial flags " + partials + " != listed " + listed);
         check(retained == retainedBytes && retainedBytes <= RETAIN_LIMIT, "retained bytes");
+        long held = 0;
+        for (Run r : seen.keySet()) {
+            held += r.bytes();
+        }
+        check(held == heldBytes, "held bytes");
+        check(dirty == dirtyBytes && dirtyBytes <= dirtyBudget(), "dirty bytes " + dirty + " vs " + dirtyBytes
+                + ", budget " + dirtyBudget());
+        Chunk prevDirty = null;
+        long dirtyListed = 0;
+        for (Chunk d = dirtyHead; d != null; d = d.nextDirty) {
+            check(d.prevDirty == prevDirty && d.dirty != 0 && chunkList[d.index] == d, "dirty list links");
+            prevDirty = d;
+            dirtyListed++;
+        }
+        check(prevDirty == dirtyTail && dirtyListed == dirtyChunks, "dirty list holds " + dirtyListed + " of "
+                + dirtyChunks);
+        check(spareChunk == null || chunkList[spareChunk.index] == spareChunk, "spare chunk not held");
     }
 
     private static void check(boolean ok, String what) {

@@ -33,7 +33,7 @@ final class Harness implements AutoCloseable {
         8192, 10240, 12288, 14336, 16384, 20480, 24576, 28672, 32768};
 
     /** Operations of a random sequence. {@code pick} selects among the live (or freed) blocks modulo their count. */
-    sealed interface Op permits Alloc, Free, DoubleFree, Interior, Stray, Trim {
+    sealed interface Op permits Alloc, Free, DoubleFree, Interior, Stray, Trim, Burst, Drain {
     }
 
     record Alloc(long size, int alignShift) implements Op {
@@ -55,6 +55,14 @@ final class Harness implements AutoCloseable {
     record Trim() implements Op {
     }
 
+    /** Allocates {@code count} blocks of {@code size}: fills runs of one class. */
+    record Burst(long size, int count) implements Op {
+    }
+
+    /** Frees {@code count} live blocks in address order from the picked one: empties runs. */
+    record Drain(int pick, int count) implements Op {
+    }
+
     record Block(long address, long size, long alignment, int expectedClass, byte pattern) {
         long usable() {
             return CLASSES[expectedClass];
@@ -62,7 +70,7 @@ final class Harness implements AutoCloseable {
     }
 
     final ChunkSource source = ChunkSource.standalone(256L << 20);
-    final L2Core core = new L2Core(source);
+    final L2Core core;
     final TreeMap<Long, Block> live = new TreeMap<>();
     final List<Long> freed = new ArrayList<>();
     long allocations;
@@ -71,6 +79,15 @@ final class Harness implements AutoCloseable {
     final long[] classFrees = new long[CLASSES.length];
     final long[] classBytes = new long[CLASSES.length];
     private int serial;
+
+    Harness() {
+        this(L2Core.DEFAULT_DIRTY);
+    }
+
+    /** A core keeping at least {@code dirtyFloor} bytes of free pages undiscarded. */
+    Harness(long dirtyFloor) {
+        core = new L2Core(source, dirtyFloor);
+    }
 
     /** The smallest documented class holding {@code size} whose blocks are aligned to {@code alignment}, or -1. */
     static int expectedClass(long size, long alignment) {
@@ -114,6 +131,20 @@ final class Harness implements AutoCloseable {
                 }
             }
             case Trim t -> core.trim();
+            case Burst b -> {
+                for (int k = 0; k < b.count(); k++) {
+                    alloc(b.size(), 16);
+                }
+            }
+            case Drain d -> {
+                if (!live.isEmpty()) {
+                    long from = pickLive(d.pick()).address();
+                    List<Long> victims = new ArrayList<>(live.tailMap(from).keySet());
+                    for (int k = 0; k < d.count() && k < victims.size(); k++) {
+                        free(victims.get(k));
+                    }
+                }
+            }
         }
     }
 

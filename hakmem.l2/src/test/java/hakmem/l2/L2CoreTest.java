@@ -171,7 +171,7 @@ class L2CoreTest {
 
     @Test
     void oneSpareRunPerClassIsKeptAndFurtherEmptyRunsAreDiscarded() {
-        try (Harness h = new Harness()) {
+        try (Harness h = new Harness(0)) { // no dirty floor: 256 KiB held allows 32 KiB of dirty pages
             long keeper = h.core.allocate(30000, 16, 0); // another run keeps the chunk mapped
             List<Long> blocks = new ArrayList<>();
             for (int k = 0; k < 3 * 64; k++) {
@@ -200,6 +200,66 @@ class L2CoreTest {
             assertEquals(0, h.core.retainedBytes());
             h.core.checkInvariants();
             h.core.free(keeper);
+        }
+    }
+
+    @Test
+    void emptyRunsPagesStayDirtyWithinTheBudgetAndTheNextRunReusesThem() {
+        try (Harness h = new Harness()) {
+            long keeper = h.core.allocate(30000, 16, 0);
+            List<Long> blocks = new ArrayList<>();
+            for (int k = 0; k < 3 * 64; k++) {
+                long p = h.core.allocate(1000, 16, 0);
+                MemorySegment.ofAddress(p).reinterpret(1024).fill((byte) 0x5A);
+                blocks.add(p);
+            }
+            long runB = h.core.runOf(blocks.get(64)).base;
+            for (int k = 0; k < 128; k++) {
+                h.core.free(blocks.get(k));
+            }
+            assertEquals(65536, h.core.dirtyBytes(), "run B went back to its chunk undiscarded");
+            assertEquals(0x5A, MemorySegment.ofAddress(runB).reinterpret(8).get(ValueLayout.JAVA_BYTE, 0));
+            assertNull(h.core.runOf(runB));
+            h.core.checkInvariants();
+            long p = h.core.allocate(4000, 16, 0); // a new one-page run: first fit is B's page
+            assertEquals(runB, h.core.runOf(p).base);
+            assertEquals(0, h.core.dirtyBytes());
+            h.core.checkInvariants();
+            h.core.trim();
+            h.core.checkInvariants();
+            h.core.free(p);
+            h.core.free(keeper);
+            for (int k = 128; k < 192; k++) {
+                h.core.free(blocks.get(k));
+            }
+            h.core.trim();
+            assertEquals(0, h.source.reservedBytes());
+        }
+    }
+
+    @Test
+    void oneUnusedChunkIsKeptAsTheSpareAndTrimReleasesIt() {
+        try (Harness h = new Harness(0)) {
+            List<Long> blocks = new ArrayList<>();
+            for (int k = 0; k < 64 * 3; k++) {
+                blocks.add(h.core.allocate(32768, 16, 0)); // 4 per 128 KiB run, 16 runs per chunk: 3 chunks
+            }
+            assertEquals(3 * L2Core.CHUNK_SIZE, h.source.reservedBytes());
+            for (long p : blocks) {
+                h.core.free(p);
+            }
+            h.core.checkInvariants();
+            // chunk 0 keeps the first run as the class's spare, chunk 2 the last (current) run, and chunk 1,
+            // emptied first, stays mapped as the spare chunk
+            assertEquals(2, h.core.stats().classes().get(20).slabs());
+            assertEquals(3, h.core.chunkCount());
+            assertEquals(0, h.core.dirtyBytes(), "no dirty floor: 256 KiB of runs allow 32 KiB");
+            assertEquals(h.core.runOf(blocks.get(0)).base, blocks.get(0));
+            assertNotNull(h.core.runOf(blocks.get(191)));
+            assertNull(h.core.runOf(blocks.get(64)), "chunk 1 has no run");
+            assertNotNull(h.source.attachment(blocks.get(64)), "but is still held");
+            h.core.trim();
+            assertEquals(0, h.source.reservedBytes());
         }
     }
 
