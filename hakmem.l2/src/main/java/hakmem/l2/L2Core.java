@@ -93,7 +93,7 @@ final class L2Core implements TierCore {
 
     @Override
     public long allocate(long size, long alignment, int site) {
-        if (size - 1 >= SizeClass.MAX_SIZE || size < 1) {
+        if (size < 1 || size > SizeClass.MAX_SIZE) {
             throw new IllegalArgumentException("l2 serves sizes 1.." + SizeClass.MAX_SIZE + ": " + size);
         }
         int c = SizeClass.of(size);

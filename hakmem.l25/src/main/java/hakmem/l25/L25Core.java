@@ -35,9 +35,10 @@ import java.util.List;
  * reused without page faults) up to {@code max(}{@link #DEFAULT_DIRTY}{@code , held / 8)} bytes in all,
  * {@code held} being the bytes of blocks live or cached (jemalloc's old one-eighth dirty ratio: a big
  * heap churning keeps proportionally more, a small one little). Past that the incoming pages are
- * discarded (madvise), and when the budget shrinks the chunks dirtied longest ago are discarded. A chunk with no page in use is released, except one kept as a spare
- * against unmapping a chunk only to map the next. {@link #trim()} empties every cache, releases the
- * spare chunk and discards every dirty page, so a core without live blocks then holds no chunk.
+ * discarded (madvise), and when the budget shrinks the chunks dirtied longest ago are discarded.
+ * A chunk with no page in use is released, except one kept as a spare against unmapping a chunk only
+ * to map the next. {@link #trim()} empties every cache, releases the spare chunk and discards every
+ * dirty page, so a core without live blocks then holds no chunk.
  *
  * <p>A cache miss first takes a usable cached block of another shard, then free pages of a held chunk
  * (best fit: a chunk on the fit list of the smallest class that has room, so larger holes stay whole),
