@@ -1,0 +1,801 @@
+package hakmem.l25;
+
+import hakmem.api.ClassStats;
+import hakmem.api.InvalidAddressException;
+import hakmem.api.InvalidAddressException.Reason;
+import hakmem.api.TierStats;
+import hakmem.api.spi.ChunkSource;
+import hakmem.api.spi.TierCore;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * One single-threaded core of the large-pool tier.
+ *
+ * <p>Layout: memory comes in 2 MiB chunks of 32 pages of 64 KiB. Five classes, 64, 128, 256, 512 KiB
+ * and 1 MiB: a block of class {@code c} is a run of {@code 2^c} pages placed at a page index that is a
+ * multiple of {@code 2^c}, so with 2 MiB-aligned chunks every block is aligned to its own size
+ * (natural alignment: a 256 KiB block is 256 KiB-aligned). A request asking for more alignment than
+ * its class gives takes the class of its alignment; above 1 MiB it gets 0. All metadata is on the
+ * Java heap ({@link Chunk}: an {@code int} page bitmap and per-page state, class, shard and requested
+ * size), never in user memory.
+ *
+ * <p>Shards: a request's site id picks one of {@link #SHARDS} shards ({@code site & (SHARDS - 1)}; site 0,
+ * the unlabelled one, uses shard 0). A freed block goes to a stack of its class in the shard that
+ * allocated it, and each shard keeps a bitmap of its non-empty stacks, so a request finds the smallest
+ * usable cached class with one {@code numberOfTrailingZeros}. Usable classes run from the request's
+ * own class up to the largest class {@code c} with {@code size(c) <= W_MAX * request} (the rounding
+ * slack, {@link #roundingSlack(double)}; a learner may tune it).
+ *
+ * <p>Retention, two budgets: the caches hold at most {@link #DEFAULT_RETAINED} bytes of freed blocks;
+ * a block freed past that goes back to its chunk, whose free pages are kept undiscarded ("dirty",
+ * reused without page faults) up to {@code max(}{@link #DEFAULT_DIRTY}{@code , held / 8)} bytes in all,
+ * {@code held} being the bytes of blocks live or cached (jemalloc's old one-eighth dirty ratio: a big
+ * heap churning keeps proportionally more, a small one little). Past that the incoming pages are
+ * discarded (madvise), and when the budget shrinks the chunks dirtied longest ago are discarded.
+ * A chunk with no page in use is released, except one kept as a spare against unmapping a chunk only
+ * to map the next. {@link #trim()} empties every cache, releases the spare chunk and discards every
+ * dirty page, so a core without live blocks then holds no chunk.
+ *
+ * <p>A cache miss first takes a usable cached block of another shard, then free pages of a held chunk
+ * (best fit: a chunk on the fit list of the smallest class that has room, so larger holes stay whole),
+ * then the room of cached blocks in a held chunk (those blocks are evicted), and maps a new chunk last.
+ */
+final class L25Core implements TierCore {
+
+    static final long MAX_SIZE = 1L << 20;
+    static final int PAGE_SHIFT = 16;
+    static final long PAGE_SIZE = 1L << PAGE_SHIFT;
+    static final long CHUNK_SIZE = 2L << 20;
+    static final int CLASSES = 5;
+    static final int SHARDS = 4;
+    /** Cache budget of a core: two chunks' worth of freed blocks. */
+    static final long DEFAULT_RETAINED = 4L << 20;
+    /** Floor of the budget of free pages kept undiscarded, all chunks together. */
+    static final long DEFAULT_DIRTY = 4L << 20;
+    /** The dirty budget grows as held bytes >>> this. */
+    static final int DIRTY_RATIO_SHIFT = 3;
+    /**
+     * Default W_MAX: a request never takes a block over twice its size, the bound its own power-of-two
+     * class already has; below 2 a larger class is never usable, from 2 to 4 the upper part of each class
+     * may take the next class (all of it at 4).
+     */
+    static final double DEFAULT_SLACK = 2.0;
+    static final double MAX_SLACK = 64.0;
+
+    private final ChunkSource chunks;
+    private final long retainedLimit;
+    private final long dirtyFloor;
+    private long dirtyBytes;
+    /** Bytes of blocks held, live or cached. */
+    private long heldBytes;
+    /** Chunks with dirty pages, oldest first: the first to be discarded when the budget shrinks. */
+    private Chunk dirtyHead;
+    private Chunk dirtyTail;
+    private double slack = DEFAULT_SLACK;
+
+    /** Per shard: bit c set when its cache of class c is not empty. */
+    private final int[] nonEmpty = new int[SHARDS];
+    /** Per shard and class ({@code shard * CLASSES + c}): cached block addresses, their chunks, the depth. */
+    private final long[][] cachedAddress = new long[SHARDS * CLASSES][];
+    private final Chunk[][] cachedChunk = new Chunk[SHARDS * CLASSES][];
+    private final int[] cachedCount = new int[SHARDS * CLASSES];
+    private long cachedBytes;
+
+    private final long[] allocations = new long[CLASSES];
+    private final long[] frees = new long[CLASSES];
+    private final long[] liveBytes = new long[CLASSES];
+    /** Blocks of each class held, live or cached. */
+    private final long[] held = new long[CLASSES];
+
+    /** Per class: chunks whose largest free aligned run is of that class (linked through Chunk.nextFit). */
+    private final Chunk[] fit = new Chunk[CLASSES];
+    private Chunk[] chunkList = new Chunk[4];
+    /** A chunk with no page in use kept mapped, against unmapping one chunk and mapping the next; or null. */
+    private Chunk spareChunk;
+    private int chunkCount;
+    private boolean closed;
+
+    L25Core(ChunkSource chunks) {
+        this(chunks, DEFAULT_RETAINED, DEFAULT_DIRTY);
+    }
+
+    /**
+     * @param retainedLimit most bytes of freed blocks kept in the shard caches
+     * @param dirtyFloor    bytes of free pages kept undiscarded however little is held
+     */
+    L25Core(ChunkSource chunks, long retainedLimit, long dirtyFloor) {
+        if (chunks.chunkSize() != CHUNK_SIZE) {
+            throw new IllegalArgumentException("l25 needs chunks of " + CHUNK_SIZE + " bytes, not " + chunks.chunkSize());
+        }
+        if (retainedLimit < 0 || dirtyFloor < 0) {
+            throw new IllegalArgumentException("budgets must be >= 0: " + retainedLimit + ", " + dirtyFloor);
+        }
+        this.chunks = chunks;
+        this.retainedLimit = retainedLimit;
+        this.dirtyFloor = dirtyFloor;
+        for (int c = 0; c < CLASSES; c++) {
+            int depth = (int) Math.min(Integer.MAX_VALUE - 8, retainedLimit / classSize(c)); // the budget bounds each stack
+            for (int s = 0; s < SHARDS; s++) {
+                cachedAddress[s * CLASSES + c] = new long[depth];
+                cachedChunk[s * CLASSES + c] = new Chunk[depth];
+            }
+        }
+    }
+
+    static long classSize(int c) {
+        return PAGE_SIZE << c;
+    }
+
+    /** The class of {@code size} bytes, {@code 1 <= size <= MAX_SIZE}: 64 KiB and below is class 0. */
+    static int classOf(long size) {
+        return size <= PAGE_SIZE ? 0 : 64 - PAGE_SHIFT - Long.numberOfLeadingZeros(size - 1);
+    }
+
+    /**
+     * Sets W_MAX: a request of {@code s} bytes may take a cached block of a larger class {@code c} when
+     * {@code size(c) <= wMax * s}. 1 (or anything below 2) keeps every request in its own class.
+     *
+     * @throws IllegalArgumentException unless {@code 1 <= wMax <= 64}
+     */
+    public void roundingSlack(double wMax) {
+        if (!(wMax >= 1.0 && wMax <= MAX_SLACK)) {
+            throw new IllegalArgumentException("rounding slack W_MAX must be in [1, " + MAX_SLACK + "]: " + wMax);
+        }
+        slack = wMax;
+    }
+
+    /** The current W_MAX. */
+    public double roundingSlack() {
+        return slack;
+    }
+
+    // ---------------------------------------------------------------- allocate
+
+    @Override
+    public long allocate(long size, long alignment, int site) {
+        if (size < 1 || size > MAX_SIZE) {
+            throw new IllegalArgumentException("l25 serves sizes 1.." + MAX_SIZE + ": " + size);
+        }
+        int c = classOf(size);
+        if (alignment > PAGE_SIZE || alignment < 1 || (alignment & (alignment - 1)) != 0) {
+            c = alignedClassSlow(c, alignment);
+            if (c < 0) {
+                return 0;
+            }
+        }
+        int usable = usableClasses(c, size);
+        int s = site & (SHARDS - 1);
+        int hits = nonEmpty[s] & usable;
+        if (hits != 0) {
+            return takeCached(s, Integer.numberOfTrailingZeros(hits), s, size);
+        }
+        return allocateSlow(c, usable, s, size);
+    }
+
+    /** Bit mask of classes {@code c..t}, {@code t} the largest class within the rounding slack (at least c). */
+    private int usableClasses(int c, long size) {
+        long most = (long) (slack * size);
+        int t = most >= MAX_SIZE ? CLASSES - 1 : 63 - PAGE_SHIFT - Long.numberOfLeadingZeros(most);
+        return ((2 << Math.max(c, t)) - 1) & -(1 << c);
+    }
+
+    private static int alignedClassSlow(int c, long alignment) {
+        if (alignment < 1 || (alignment & (alignment - 1)) != 0) {
+            throw new IllegalArgumentException("alignment must be a power of two: " + alignment);
+        }
+        return alignment > MAX_SIZE ? -1 : Math.max(c, classOf(alignment));
+    }
+
+    /** Pops the top block of shard {@code from}'s class {@code c} cache and hands it out for shard {@code to}. */
+    private long takeCached(int from, int c, int to, long size) {
+        int stack = from * CLASSES + c;
+        int n = --cachedCount[stack];
+        long address = cachedAddress[stack][n];
+        Chunk ch = cachedChunk[stack][n];
+        cachedChunk[stack][n] = null;
+        if (n == 0) {
+            nonEmpty[from] &= ~(1 << c);
+        }
+        cachedBytes -= classSize(c);
+        int p = (int) (address >>> PAGE_SHIFT) & (Chunk.PAGES - 1);
+        ch.state[p] = Chunk.LIVE;
+        ch.shard[p] = (byte) to;
+        ch.requested[p] = (int) size;
+        allocations[c]++;
+        liveBytes[c] += size;
+        return address;
+    }
+
+    /**
+     * No usable block in the shard's cache: take one from another shard, else carve pages of the
+     * request's own class from a held chunk (free pages first, then room held by cached blocks), else
+     * from a new chunk.
+     */
+    private long allocateSlow(int c, int usable, int s, long size) {
+        if (closed) {
+            throw new IllegalStateException("l25 core is closed");
+        }
+        for (int k = 1; k < SHARDS; k++) {
+            int other = (s + k) & (SHARDS - 1);
+            int hits = nonEmpty[other] & usable;
+            if (hits != 0) {
+                return takeCached(other, Integer.numberOfTrailingZeros(hits), s, size);
+            }
+        }
+        for (int b = c; b < CLASSES; b++) {
+            Chunk ch = fit[b];
+            if (ch != null) {
+                return carve(ch, Chunk.findAligned(ch.used, c), c, s, size);
+            }
+        }
+        if (cachedBytes > 0) {
+            for (int k = 0; k < chunkCount; k++) {
+                Chunk ch = chunkList[k];
+                int p = Chunk.findAligned(ch.used & ~ch.cachedPages(), c);
+                if (p >= 0) {
+                    evictCachedIn(ch, Chunk.pageMask(p, c));
+                    return carve(ch, p, c, s, size);
+                }
+            }
+        }
+        Chunk ch = new Chunk(this);
+        ch.base = chunks.acquire(ch); // the only step that can fail (OutOfMemoryError), before any change
+        if (chunkCount == chunkList.length) {
+            chunkList = Arrays.copyOf(chunkList, chunkCount * 2);
+        }
+        ch.index = chunkCount;
+        chunkList[chunkCount++] = ch;
+        return carve(ch, 0, c, s, size);
+    }
+
+    private long carve(Chunk ch, int p, int c, int s, long size) {
+        int pages = 1 << c;
+        int mask = Chunk.pageMask(p, c);
+        if (ch == spareChunk) {
+            spareChunk = null;
+        }
+        ch.used |= mask;
+        if ((ch.dirty & mask) != 0) {
+            dirtyBytes -= (long) Integer.bitCount(ch.dirty & mask) << PAGE_SHIFT;
+            ch.dirty &= ~mask;
+            if (ch.dirty == 0) {
+                unlinkDirty(ch);
+            }
+        }
+        heldBytes += classSize(c);
+        refit(ch);
+        ch.state[p] = Chunk.LIVE;
+        for (int q = p; q < p + pages; q++) {
+            ch.sizeClass[q] = (byte) c;
+        }
+        for (int q = p + 1; q < p + pages; q++) {
+            ch.state[q] = Chunk.BODY;
+        }
+        ch.shard[p] = (byte) s;
+        ch.requested[p] = (int) size;
+        held[c]++;
+        allocations[c]++;
+        liveBytes[c] += size;
+        return ch.base + ((long) p << PAGE_SHIFT);
+    }
+
+    /**
+     * Takes the cached blocks overlapping {@code pages} of {@code ch} out of their caches and gives their
+     * pages back; those inside {@code pages} are about to be reused, the others become free (the chunk
+     * is not released: the caller carves {@code pages} next).
+     */
+    private void evictCachedIn(Chunk ch, int pages) {
+        for (int p = 0; p < Chunk.PAGES; p++) {
+            if (ch.state[p] == Chunk.CACHED) {
+                int c = ch.sizeClass[p];
+                int mask = Chunk.pageMask(p, c);
+                if ((mask & pages) != 0) {
+                    long address = ch.base + ((long) p << PAGE_SHIFT);
+                    removeFromCache(ch.shard[p], c, address);
+                    clearBlock(ch, p, c);
+                    keepOrDiscard(ch, mask & ~pages);
+                }
+            }
+        }
+    }
+
+    private void removeFromCache(int s, int c, long address) {
+        int stack = s * CLASSES + c;
+        long[] addresses = cachedAddress[stack];
+        int n = cachedCount[stack];
+        int i = n - 1;
+        while (addresses[i] != address) {
+            i--;
+        }
+        System.arraycopy(addresses, i + 1, addresses, i, n - 1 - i); // keep the others' reuse order
+        System.arraycopy(cachedChunk[stack], i + 1, cachedChunk[stack], i, n - 1 - i);
+        cachedChunk[stack][n - 1] = null;
+        cachedCount[stack] = n - 1;
+        if (n == 1) {
+            nonEmpty[s] &= ~(1 << c);
+        }
+        cachedBytes -= classSize(c);
+    }
+
+    /** Marks a block's pages free in its chunk (no discard, no release). */
+    private void clearBlock(Chunk ch, int p, int c) {
+        ch.used &= ~Chunk.pageMask(p, c);
+        Arrays.fill(ch.state, p, p + (1 << c), Chunk.FREE);
+        ch.requested[p] = 0;
+        ch.shard[p] = 0;
+        held[c]--;
+        heldBytes -= classSize(c);
+        refit(ch);
+    }
+
+    /** Bytes of free pages that may stay undiscarded now. */
+    long dirtyBudget() {
+        return Math.max(dirtyFloor, heldBytes >>> DIRTY_RATIO_SHIFT);
+    }
+
+    /**
+     * Free pages {@code mask} of a chunk stay dirty within the budget, else they are discarded; then, as
+     * the budget shrank with the bytes held, chunks dirtied longest ago are discarded until it holds.
+     */
+    private void keepOrDiscard(Chunk ch, int mask) {
+        long bytes = (long) Integer.bitCount(mask) << PAGE_SHIFT;
+        long budget = dirtyBudget();
+        if (bytes != 0 && dirtyBytes + bytes <= budget) {
+            if (ch.dirty == 0) {
+                linkDirty(ch);
+            }
+            ch.dirty |= mask;
+            dirtyBytes += bytes;
+        } else if (bytes != 0) {
+            discardPages(ch, mask);
+        }
+        while (dirtyBytes > budget) {
+            Chunk oldest = dirtyHead;
+            discardPages(oldest, oldest.dirty);
+            dirtyBytes -= (long) Integer.bitCount(oldest.dirty) << PAGE_SHIFT;
+            oldest.dirty = 0;
+            unlinkDirty(oldest);
+        }
+    }
+
+    private void linkDirty(Chunk ch) {
+        ch.prevDirty = dirtyTail;
+        ch.nextDirty = null;
+        if (dirtyTail != null) {
+            dirtyTail.nextDirty = ch;
+        } else {
+            dirtyHead = ch;
+        }
+        dirtyTail = ch;
+    }
+
+    private void unlinkDirty(Chunk ch) {
+        if (ch.prevDirty != null) {
+            ch.prevDirty.nextDirty = ch.nextDirty;
+        } else {
+            dirtyHead = ch.nextDirty;
+        }
+        if (ch.nextDirty != null) {
+            ch.nextDirty.prevDirty = ch.prevDirty;
+        } else {
+            dirtyTail = ch.prevDirty;
+        }
+        ch.prevDirty = null;
+        ch.nextDirty = null;
+    }
+
+    /** Moves a chunk to the fit list of its largest free aligned class after its pages changed. */
+    private void refit(Chunk ch) {
+        int m = Chunk.maxFreeClass(ch.used);
+        if (m == ch.maxFree) {
+            return;
+        }
+        unlinkFit(ch);
+        ch.maxFree = m;
+        if (m >= 0) {
+            Chunk head = fit[m];
+            ch.nextFit = head;
+            if (head != null) {
+                head.prevFit = ch;
+            }
+            fit[m] = ch;
+        }
+    }
+
+    private void unlinkFit(Chunk ch) {
+        if (ch.maxFree < 0) {
+            return;
+        }
+        if (ch.prevFit != null) {
+            ch.prevFit.nextFit = ch.nextFit;
+        } else {
+            fit[ch.maxFree] = ch.nextFit;
+        }
+        if (ch.nextFit != null) {
+            ch.nextFit.prevFit = ch.prevFit;
+        }
+        ch.prevFit = null;
+        ch.nextFit = null;
+        ch.maxFree = -1;
+    }
+
+    /** Discards each stretch of pages set in {@code mask}. */
+    private void discardPages(Chunk ch, int mask) {
+        while (mask != 0) {
+            int from = Integer.numberOfTrailingZeros(mask);
+            int to = Integer.numberOfTrailingZeros(~(mask >>> from)) + from; // end of this stretch
+            chunks.discard(ch.base + ((long) from << PAGE_SHIFT), (long) (to - from) << PAGE_SHIFT);
+            mask &= to >= Chunk.PAGES ? 0 : -1 << to;
+        }
+    }
+
+    // ---------------------------------------------------------------- free
+
+    @Override
+    public void free(long address) {
+        if (chunks.attachment(address) instanceof Chunk ch && ch.core == this && (address & (PAGE_SIZE - 1)) == 0) {
+            int p = (int) (address >>> PAGE_SHIFT) & (Chunk.PAGES - 1);
+            if (ch.state[p] == Chunk.LIVE) {
+                int c = ch.sizeClass[p];
+                frees[c]++;
+                liveBytes[c] -= ch.requested[p];
+                long bytes = classSize(c);
+                if (cachedBytes + bytes <= retainedLimit) {
+                    int s = ch.shard[p];
+                    int stack = s * CLASSES + c;
+                    int n = cachedCount[stack]++;
+                    cachedAddress[stack][n] = address;
+                    cachedChunk[stack][n] = ch;
+                    nonEmpty[s] |= 1 << c;
+                    cachedBytes += bytes;
+                    ch.state[p] = Chunk.CACHED;
+                    return;
+                }
+                releaseSlow(ch, p, c);
+                return;
+            }
+        }
+        throw invalidSlow(address);
+    }
+
+    /**
+     * A block freed past the cache budget (or flushed by trim) gives its pages back. A chunk left with
+     * no page in use becomes the spare chunk if there is none, else it is released.
+     */
+    private void releaseSlow(Chunk ch, int p, int c) {
+        clearBlock(ch, p, c);
+        if (ch.used == 0 && spareChunk != null) {
+            releaseChunk(ch);
+            keepOrDiscard(ch, 0); // the budget shrank with the block
+            return;
+        }
+        if (ch.used == 0) {
+            spareChunk = ch; // stays on the fit list of the largest class: best fit takes it last
+        }
+        keepOrDiscard(ch, Chunk.pageMask(p, c));
+    }
+
+    private void releaseChunk(Chunk ch) {
+        unlinkFit(ch);
+        if (ch.dirty != 0) {
+            dirtyBytes -= (long) Integer.bitCount(ch.dirty) << PAGE_SHIFT;
+            ch.dirty = 0;
+            unlinkDirty(ch);
+        }
+        Chunk last = chunkList[--chunkCount];
+        chunkList[ch.index] = last;
+        last.index = ch.index;
+        chunkList[chunkCount] = null;
+        chunks.release(ch.base);
+    }
+
+    // ---------------------------------------------------------------- queries and errors
+
+    @Override
+    public long usableSize(long address) {
+        if (chunks.attachment(address) instanceof Chunk ch && ch.core == this && (address & (PAGE_SIZE - 1)) == 0) {
+            int p = (int) (address >>> PAGE_SHIFT) & (Chunk.PAGES - 1);
+            if (ch.state[p] == Chunk.LIVE) {
+                return classSize(ch.sizeClass[p]);
+            }
+        }
+        throw invalidSlow(address);
+    }
+
+    /** Says why {@code address} is not the start of a live block; changes nothing. */
+    private InvalidAddressException invalidSlow(long address) {
+        if (!(chunks.attachment(address) instanceof Chunk ch && ch.core == this)) {
+            return new InvalidAddressException(address, Reason.UNKNOWN, "l25: not in an l25 chunk");
+        }
+        int p = (int) (address >>> PAGE_SHIFT) & (Chunk.PAGES - 1);
+        if (ch.state[p] == Chunk.FREE) {
+            return new InvalidAddressException(address, Reason.UNKNOWN,
+                    "l25: free pages of chunk 0x" + Long.toHexString(ch.base));
+        }
+        int head = ch.headOf(p);
+        long block = ch.base + ((long) head << PAGE_SHIFT);
+        long size = classSize(ch.sizeClass[p]);
+        if (block != address) {
+            return new InvalidAddressException(address, Reason.INTERIOR, "l25: " + (address - block)
+                    + " B into block 0x" + Long.toHexString(block) + " of class " + size + " B");
+        }
+        return new InvalidAddressException(address, Reason.DOUBLE_FREE,
+                "l25: block of class " + size + " B is free");
+    }
+
+    // ---------------------------------------------------------------- trim, stats, close
+
+    @Override
+    public void trim() {
+        for (int stack = 0; stack < SHARDS * CLASSES; stack++) {
+            int c = stack % CLASSES;
+            while (cachedCount[stack] > 0) {
+                int n = --cachedCount[stack];
+                Chunk ch = cachedChunk[stack][n];
+                cachedChunk[stack][n] = null;
+                cachedBytes -= classSize(c);
+                releaseSlow(ch, (int) (cachedAddress[stack][n] >>> PAGE_SHIFT) & (Chunk.PAGES - 1), c);
+            }
+        }
+        Arrays.fill(nonEmpty, 0);
+        if (spareChunk != null) {
+            releaseChunk(spareChunk);
+            spareChunk = null;
+        }
+        while (dirtyHead != null) {
+            Chunk ch = dirtyHead;
+            discardPages(ch, ch.dirty);
+            ch.dirty = 0;
+            unlinkDirty(ch);
+        }
+        dirtyBytes = 0;
+    }
+
+    @Override
+    public TierStats stats() {
+        long a = 0, f = 0, live = 0, bytes = 0, handed = 0;
+        List<ClassStats> perClass = new ArrayList<>(CLASSES);
+        for (int c = 0; c < CLASSES; c++) {
+            long blocks = allocations[c] - frees[c];
+            a += allocations[c];
+            f += frees[c];
+            live += blocks;
+            bytes += liveBytes[c];
+            handed += blocks * classSize(c);
+            perClass.add(new ClassStats(classSize(c), allocations[c], frees[c], blocks, liveBytes[c], held[c],
+                    held[c] * classSize(c)));
+        }
+        return new TierStats(L25TierProvider.ID, a, f, live, bytes, handed, chunks.reservedBytes(), perClass);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int k = 0; k < chunkCount; k++) {
+            chunks.release(chunkList[k].base);
+            chunkList[k] = null;
+        }
+        chunkCount = 0;
+        for (int stack = 0; stack < SHARDS * CLASSES; stack++) {
+            Arrays.fill(cachedChunk[stack], null);
+            cachedCount[stack] = 0;
+        }
+        Arrays.fill(nonEmpty, 0);
+        Arrays.fill(held, 0);
+        Arrays.fill(fit, null);
+        spareChunk = null;
+        dirtyHead = null;
+        dirtyTail = null;
+        cachedBytes = 0;
+        dirtyBytes = 0;
+        heldBytes = 0;
+    }
+
+    // ---------------------------------------------------------------- for tests and diagnostics
+
+    /** Start of the block (live or cached) covering {@code address} in this core's chunks, or 0. */
+    long blockAt(long address) {
+        if (chunks.attachment(address) instanceof Chunk ch && ch.core == this) {
+            int p = (int) (address >>> PAGE_SHIFT) & (Chunk.PAGES - 1);
+            if (ch.state[p] != Chunk.FREE) {
+                return ch.base + ((long) ch.headOf(p) << PAGE_SHIFT);
+            }
+        }
+        return 0;
+    }
+
+    /** Class of the block covering {@code address}, or -1. */
+    int classAt(long address) {
+        if (blockAt(address) != 0) {
+            Chunk ch = (Chunk) chunks.attachment(address);
+            return ch.sizeClass[(int) (address >>> PAGE_SHIFT) & (Chunk.PAGES - 1)];
+        }
+        return -1;
+    }
+
+    /** Shard of the block starting at {@code address}, or -1. */
+    int shardOf(long address) {
+        long block = blockAt(address);
+        return block == 0 ? -1 : ((Chunk) chunks.attachment(address)).shard[(int) (block >>> PAGE_SHIFT) & 31];
+    }
+
+    long cachedBytes() {
+        return cachedBytes;
+    }
+
+    long retainedLimit() {
+        return retainedLimit;
+    }
+
+    long dirtyBytes() {
+        return dirtyBytes;
+    }
+
+    int chunkCount() {
+        return chunkCount;
+    }
+
+    /** Cached blocks of shard {@code s} and class {@code c}. */
+    int cachedCount(int s, int c) {
+        return cachedCount[s * CLASSES + c];
+    }
+
+    /** A deterministic text of every piece of metadata: equal before and after a call that must change nothing. */
+    String describe() {
+        StringBuilder sb = new StringBuilder("slack ").append(slack).append('\n');
+        Chunk[] sorted = Arrays.copyOf(chunkList, chunkCount);
+        Arrays.sort(sorted, Comparator.comparingLong(ch -> ch.base));
+        for (Chunk ch : sorted) {
+            sb.append("chunk ").append(Long.toHexString(ch.base)).append(" used ").append(Integer.toHexString(ch.used))
+                    .append(" dirty ").append(Integer.toHexString(ch.dirty)).append(" fit ").append(ch.maxFree)
+                    .append(" state ").append(Arrays.toString(ch.state)).append(" class ")
+                    .append(Arrays.toString(ch.sizeClass)).append(" shard ").append(Arrays.toString(ch.shard))
+                    .append(" req ").append(Arrays.toString(ch.requested)).append('\n');
+        }
+        for (int stack = 0; stack < SHARDS * CLASSES; stack++) {
+            sb.append("cache ").append(stack).append(':');
+            for (int i = 0; i < cachedCount[stack]; i++) {
+                sb.append(' ').append(Long.toHexString(cachedAddress[stack][i]));
+            }
+            sb.append('\n');
+        }
+        for (int c = 0; c < CLASSES; c++) {
+            sb.append("fit ").append(c).append(':');
+            for (Chunk ch = fit[c]; ch != null; ch = ch.nextFit) {
+                sb.append(' ').append(Long.toHexString(ch.base));
+            }
+            sb.append('\n');
+        }
+        return sb.append("nonEmpty ").append(Arrays.toString(nonEmpty)).append(" cached ").append(cachedBytes)
+                .append(" dirty ").append(dirtyBytes).append(" held ").append(heldBytes)
+                .append(" a ").append(Arrays.toString(allocations)).append(" f ").append(Arrays.toString(frees))
+                .append(" b ").append(Arrays.toString(liveBytes)).append(" held ").append(Arrays.toString(held))
+                .append(" reserved ").append(chunks.reservedBytes()).toString();
+    }
+
+    /** Walks all metadata; throws AssertionError naming the first inconsistency. */
+    void checkInvariants() {
+        check(chunks.reservedBytes() == chunkCount * CHUNK_SIZE, "reserved " + chunks.reservedBytes()
+                + " != " + chunkCount + " chunks");
+        long[] live = new long[CLASSES];
+        long[] bytes = new long[CLASSES];
+        long[] blocks = new long[CLASSES];
+        long cachedHeads = 0;
+        long dirty = 0;
+        for (int k = 0; k < chunkCount; k++) {
+            Chunk ch = chunkList[k];
+            String at = "chunk " + Long.toHexString(ch.base) + ": ";
+            check(ch.index == k && ch.core == this, at + "list position");
+            check((ch.base & (CHUNK_SIZE - 1)) == 0 && chunks.attachment(ch.base) == ch, at + "alignment or attachment");
+            check((ch.used == 0) == (ch == spareChunk), at + "empty chunk held that is not the spare");
+            check((ch.dirty & ch.used) == 0, at + "dirty pages in use");
+            dirty += (long) Integer.bitCount(ch.dirty) << PAGE_SHIFT;
+            check(ch.maxFree == Chunk.maxFreeClass(ch.used), at + "fit class " + ch.maxFree);
+            int onList = 0;
+            for (int c = 0; c < CLASSES; c++) {
+                for (Chunk f = fit[c]; f != null; f = f.nextFit) {
+                    if (f == ch) {
+                        onList++;
+                        check(c == ch.maxFree, at + "on the fit list of class " + c);
+                    }
+                }
+            }
+            check(onList == (ch.maxFree >= 0 ? 1 : 0), at + "on " + onList + " fit lists");
+            int covered = 0;
+            for (int p = 0; p < Chunk.PAGES; p++) {
+                byte st = ch.state[p];
+                check(((ch.used >>> p) & 1) == (st == Chunk.FREE ? 0 : 1), at + "page " + p + " used bit vs state");
+                if (st != Chunk.LIVE && st != Chunk.CACHED) {
+                    check(st != Chunk.BODY || ((covered >>> p) & 1) == 1, at + "page " + p + " body of no block");
+                    continue;
+                }
+                int c = ch.sizeClass[p];
+                check(c >= 0 && c < CLASSES && (p & ((1 << c) - 1)) == 0, at + "block at page " + p + " misplaced");
+                int mask = Chunk.pageMask(p, c);
+                check((covered & mask) == 0 && (ch.used & mask) == mask, at + "block at page " + p + " overlaps");
+                covered |= mask;
+                for (int q = p + 1; q < p + (1 << c); q++) {
+                    check(ch.state[q] == Chunk.BODY && ch.sizeClass[q] == c, at + "body page " + q);
+                }
+                check(ch.shard[p] >= 0 && ch.shard[p] < SHARDS, at + "shard");
+                blocks[c]++;
+                if (st == Chunk.LIVE) {
+                    live[c]++;
+                    check(ch.requested[p] >= 1 && ch.requested[p] <= classSize(c), at + "requested size at " + p);
+                    bytes[c] += ch.requested[p];
+                } else {
+                    cachedHeads++;
+                    long address = ch.base + ((long) p << PAGE_SHIFT);
+                    int stack = ch.shard[p] * CLASSES + c;
+                    int found = 0;
+                    for (int i = 0; i < cachedCount[stack]; i++) {
+                        if (cachedAddress[stack][i] == address) {
+                            found++;
+                            check(cachedChunk[stack][i] == ch, at + "cached chunk ref");
+                        }
+                    }
+                    check(found == 1, at + "cached block at " + p + " in its cache " + found + " times");
+                }
+            }
+            check(covered == ch.used, at + "used pages not covered by blocks");
+        }
+        long entries = 0, cached = 0;
+        for (int s = 0; s < SHARDS; s++) {
+            for (int c = 0; c < CLASSES; c++) {
+                int n = cachedCount[s * CLASSES + c];
+                entries += n;
+                cached += n * classSize(c);
+                check(((nonEmpty[s] >>> c) & 1) == (n > 0 ? 1 : 0), "non-empty bit of shard " + s + " class " + c);
+            }
+            check((nonEmpty[s] >>> CLASSES) == 0, "non-empty bits past the classes");
+        }
+        check(spareChunk == null || chunkList[spareChunk.index] == spareChunk, "spare chunk not held");
+        check(entries == cachedHeads, "cache entries " + entries + " != cached blocks " + cachedHeads);
+        check(cached == cachedBytes && cachedBytes <= retainedLimit, "cached bytes");
+        check(dirty == dirtyBytes && dirtyBytes <= dirtyBudget(), "dirty bytes " + dirty + " vs " + dirtyBytes
+                + ", budget " + dirtyBudget());
+        long dirtyChunks = 0;
+        Chunk prevDirty = null;
+        for (Chunk d = dirtyHead; d != null; d = d.nextDirty) {
+            check(d.prevDirty == prevDirty && d.dirty != 0 && chunkList[d.index] == d, "dirty list links");
+            prevDirty = d;
+            dirtyChunks++;
+        }
+        check(prevDirty == dirtyTail, "dirty list tail");
+        long withDirty = 0;
+        long heldSum = 0;
+        for (int k = 0; k < chunkCount; k++) {
+            withDirty += chunkList[k].dirty != 0 ? 1 : 0;
+        }
+        for (int c = 0; c < CLASSES; c++) {
+            heldSum += held[c] * classSize(c);
+        }
+        check(dirtyChunks == withDirty, "dirty list holds " + dirtyChunks + " of " + withDirty + " dirty chunks");
+        check(heldSum == heldBytes, "held bytes");
+        for (int c = 0; c < CLASSES; c++) {
+            Chunk prev = null;
+            for (Chunk f = fit[c]; f != null; f = f.nextFit) {
+                check(f.prevFit == prev && f.core == this && chunkList[f.index] == f, "fit list links of class " + c);
+                prev = f;
+            }
+        }
+        for (int c = 0; c < CLASSES; c++) {
+            check(live[c] == allocations[c] - frees[c], "class " + c + " live " + live[c] + " != allocations - frees");
+            check(bytes[c] == liveBytes[c], "class " + c + " live bytes");
+            check(blocks[c] == held[c], "class " + c + " held blocks");
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new AssertionError("l25 invariant broken: " + what);
+        }
+    }
+}
