@@ -374,6 +374,11 @@ final class L2Core implements TierCore {
     // ---------------------------------------------------------------- queries and errors
 
     @Override
+    public long[] classSizes() {
+        return java.util.Arrays.stream(SizeClass.BLOCK).asLongStream().toArray();
+    }
+
+    @Override
     public long usableSize(long address) {
         if (chunks.attachment(address) instanceof Chunk ch && ch.core == this) {
             Run r = ch.runs[(int) (address >>> SizeClass.PAGE_SHIFT) & (Chunk.PAGES - 1)];
