@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Main {
 
-    static final List<String> ALL = List.of("hakmem-locked", "glibc", "jemalloc", "mimalloc", "tcmalloc");
+    static final List<String> ALL = List.of("hakmem-locked", "hakmem-sharded", "hakmem-tls", "glibc", "jemalloc", "mimalloc", "tcmalloc");
     static final List<String> NATIVE = List.of("glibc", "jemalloc", "mimalloc", "tcmalloc");
     private static final String RESULT = "RESULT ";
     private static final String SKIP = "SKIP ";
@@ -99,6 +99,8 @@ public final class Main {
     static Backend backend(String name) {
         return switch (name) {
             case "hakmem-locked" -> new HakmemBackend(name, Concurrency.LOCKED);
+            case "hakmem-sharded" -> new HakmemBackend(name, Concurrency.SHARDED);
+            case "hakmem-tls" -> new HakmemBackend(name, Concurrency.TLS);
             case "glibc" -> NativeBackend.load(NativeBackend.GLIBC);
             case "jemalloc" -> NativeBackend.load(NativeBackend.JEMALLOC);
             case "mimalloc" -> NativeBackend.load(NativeBackend.MIMALLOC);
