@@ -20,7 +20,7 @@ import java.util.Objects;
  * <ul>
  *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none} for no tier);</li>
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
- *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: available processors);</li>
+ *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: a processor each for SHARDED, one per eight for TLS);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off.</li>
  * </ul>
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
@@ -72,8 +72,9 @@ public final class Hakmem {
         }
 
         /**
-         * Cores per tier for {@link Concurrency#SHARDED} and {@link Concurrency#TLS}, 1 to 1024; default the {@code hakmem.shards}
-         * property, else the number of available processors.
+         * Cores per tier for {@link Concurrency#SHARDED} and {@link Concurrency#TLS}, 1 to 1024; default the
+         * {@code hakmem.shards} property, else the number of available processors (SHARDED) or one per
+         * eight of them (TLS).
          */
         public Builder shards(int shards) {
             if (shards < 1 || shards > 1024) {
@@ -123,7 +124,7 @@ public final class Hakmem {
             List<TierProvider> chosen = Providers.select(available, tierIds);
             LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
             long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
-            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty();
+            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty(c);
             return new PooledAllocator(c, n, chosen, memoryLimit, reservation, learner);
         }
 
@@ -142,10 +143,16 @@ public final class Hakmem {
             return candidates.get(0);
         }
 
-        private static int shardsProperty() {
+        /**
+         * SHARDED: one shard per processor, since every request takes a shard lock. TLS: one per 8
+         * processors, since only refills and flushes do, and each extra shard spreads a thread's blocks
+         * over more memory (blocks migrate between threads).
+         */
+        private static int shardsProperty(Concurrency c) {
             String p = System.getProperty("hakmem.shards");
             if (p == null || p.isBlank()) {
-                return Math.min(1024, Runtime.getRuntime().availableProcessors());
+                int cpus = Runtime.getRuntime().availableProcessors();
+                return Math.min(1024, c == Concurrency.TLS ? (cpus + 7) / 8 : cpus);
             }
             try {
                 int n = Integer.parseInt(p.trim());

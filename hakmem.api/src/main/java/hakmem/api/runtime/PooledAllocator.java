@@ -21,12 +21,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The LOCKED and SHARDED variants: each tier has one or more cores (shards), each behind its own
- * {@link SpinLock}, and one big-block path behind another. LOCKED is one shard per tier.
+ * The three variants: each tier has one or more cores (shards), each behind its own {@link SpinLock},
+ * and one big-block path behind another. LOCKED is one shard per tier; SHARDED several; TLS puts
+ * {@link ThreadCaches} in front of the shards of the tiers that suit them.
  *
  * <p>Routing: a request goes to the first tier (in size order) whose {@code maxSize()} covers it, else to
- * the big-block path; within the tier, the calling thread's shard ({@code threadId % shards}, so
- * threads started one after another spread evenly). A free finds the owning core from the chunk table
+ * the big-block path; within the tier, the calling thread's shard (a hash of its id). A free finds the owning core from the chunk table
  * in one array read, whichever thread frees; an address outside every tier chunk goes to the
  * big-block path, which knows its live mappings.
  *
@@ -185,7 +185,7 @@ public final class PooledAllocator implements Allocator {
             if (size <= t.maxSize) {
                 long p = allocateIn(t, size, alignment, site);
                 if (p != 0 && c != null && i < c.cachedTiers()) {
-                    c.noteDirect(i, p, size);
+                    c.noteDirect(p, size);
                 }
                 if (p != 0) {
                     if (zero) {
@@ -200,7 +200,7 @@ public final class PooledAllocator implements Allocator {
     }
 
     private long allocateIn(Tier t, long size, long alignment, int site) {
-        Shard s = t.shards[shardCount == 1 ? 0 : (int) (Thread.currentThread().threadId() % shardCount)];
+        Shard s = t.shards[shardOfThread()];
         s.lock.lock();
         try {
             checkOpen();
@@ -218,6 +218,18 @@ public final class PooledAllocator implements Allocator {
         } finally {
             bigLock.unlock();
         }
+    }
+
+    /**
+     * The calling thread's shard: its id scrambled, then scaled to 0..shards-1 by a multiply (Lemire's
+     * reduction; a remainder costs a division on every request).
+     */
+    private int shardOfThread() {
+        if (shardCount == 1) {
+            return 0;
+        }
+        long mixed = (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32;
+        return (int) ((mixed * shardCount) >>> 32);
     }
 
     /** Size 0 becomes a 1-byte block; anything else outside 1..MAX_SIZE is rejected. */
@@ -334,10 +346,10 @@ public final class PooledAllocator implements Allocator {
 
     /**
      * Takes up to {@code n} blocks of class {@code classSize} of tier {@code tier} from the calling
-     * thread's shard into {@code out[0..)}; returns how many (at least 1, or the OutOfMemoryError).
+     * thread's shard into {@code out[at..)}; returns how many (at least 1, or the OutOfMemoryError).
      */
-    int refill(int tier, long classSize, int site, long[] out, int n) {
-        Shard s = tiers[tier].shards[shardCount == 1 ? 0 : (int) (Thread.currentThread().threadId() % shardCount)];
+    int refill(int tier, long classSize, int site, long[] out, int at, int n) {
+        Shard s = tiers[tier].shards[shardOfThread()];
         int got = 0;
         s.lock.lock();
         try {
@@ -347,7 +359,7 @@ public final class PooledAllocator implements Allocator {
                 if (p == 0) {
                     throw new IllegalStateException(tiers[tier].provider.id() + " refused its own class of " + classSize + " B");
                 }
-                out[got] = p;
+                out[at + got] = p;
             }
         } catch (OutOfMemoryError e) {
             if (got == 0) {

@@ -39,36 +39,37 @@ import java.util.List;
  */
 final class ThreadCaches {
 
-    /** Bytes a magazine may hold when full; its block count is this over the class size, within 2..32. */
-    static final long MAGAZINE_BYTES = 16 << 10;
-    static final int MAX_BLOCKS = 32;
+    /** Bytes a magazine may hold when full; its block count is this over the class size, within 2..64. */
+    static final long MAGAZINE_BYTES = 32 << 10;
+    static final int MAX_BLOCKS = 64;
 
-    /** One thread's magazines and counters. */
+    /**
+     * One thread's magazines, all in one array ({@code slots[base[k] .. base[k] + capacity[k])} is
+     * class {@code k}'s stack, {@code count[k]} deep), and its counters per class.
+     */
     static final class Cache {
         final Thread owner;
-        final long[][] items;
+        final long[] slots;
         final int[] count;
-        long hits;
-        long misses;
-        /** Per cached tier: blocks handed out, blocks taken back, bytes asked by the blocks it handed out minus those it took back. */
+        /** Per class: blocks handed out, blocks taken back, bytes asked by handed out minus taken back. */
         final long[] allocations;
         final long[] frees;
         final long[] liveBytes;
+        long misses;
 
-        Cache(Thread owner, int[] capacity, int tiers) {
+        Cache(Thread owner, int slots, int classes) {
             this.owner = owner;
-            this.items = new long[capacity.length][];
-            for (int k = 0; k < capacity.length; k++) {
-                items[k] = new long[capacity[k]];
-            }
-            this.count = new int[capacity.length];
-            this.allocations = new long[tiers];
-            this.frees = new long[tiers];
-            this.liveBytes = new long[tiers];
+            this.slots = new long[slots];
+            this.count = new int[classes];
+            this.allocations = new long[classes];
+            this.frees = new long[classes];
+            this.liveBytes = new long[classes];
         }
     }
 
-    private static final Cache NONE = new Cache(null, new int[0], 0);
+    private static final Cache NONE = new Cache(null, 0, 0);
+    /** Cache by {@code threadId & (TABLE - 1)}, checked against its owner: cheaper than a ThreadLocal. */
+    private static final int TABLE = 1024;
 
     private final PooledAllocator heap;
     private final ChunkSpace space;
@@ -79,7 +80,10 @@ final class ThreadCaches {
     private final long[] classSize;
     private final int[] classTier;
     private final int[] capacity;
+    private final int[] base;
+    private final int slots;
     private final int tiers;
+    private final Cache[] table = new Cache[TABLE];
     final int maxCaches;
     private final ThreadLocal<Cache> local = ThreadLocal.withInitial(this::register);
     /** Live caches; guarded by itself. */
@@ -87,6 +91,8 @@ final class ThreadCaches {
     /** Counters of reclaimed caches and of requests that took the uncached path; guarded by registry. */
     private final Cache retired;
     private long reclaimed;
+    /** Blocks handed out by caches since reclaimed (hits and misses alike). */
+    private long retiredCached;
     private long duplicates;
 
     /**
@@ -113,9 +119,14 @@ final class ThreadCaches {
         this.classSize = sizes.stream().mapToLong(Long::longValue).toArray();
         this.classTier = owners.stream().mapToInt(Integer::intValue).toArray();
         this.capacity = new int[classSize.length];
+        this.base = new int[classSize.length];
+        int at = 0;
         for (int k = 0; k < classSize.length; k++) {
             capacity[k] = (int) Math.max(2, Math.min(MAX_BLOCKS, MAGAZINE_BYTES / classSize[k]));
+            base[k] = at;
+            at += capacity[k];
         }
+        this.slots = at;
         this.maxCached = tiers == 0 ? 0 : tierMax[tiers - 1];
         this.classBySize = new byte[(int) ((maxCached + 15) >>> 4) + 1];
         for (int i = 1; i < classBySize.length; i++) {
@@ -130,7 +141,7 @@ final class ThreadCaches {
             }
             classBySize[i] = (byte) k;
         }
-        this.retired = new Cache(null, new int[0], tiers);
+        this.retired = new Cache(null, 0, classSize.length);
     }
 
     private Cache register() {
@@ -143,7 +154,7 @@ final class ThreadCaches {
             if (registry.size() >= maxCaches) {
                 return NONE;
             }
-            Cache c = new Cache(t, capacity, tiers);
+            Cache c = new Cache(t, slots, classSize.length);
             registry.add(c);
             return c;
         }
@@ -151,24 +162,39 @@ final class ThreadCaches {
 
     // ---- hot paths ----------------------------------------------------------------------------------
 
+    /** The calling thread's cache, or NONE. */
+    private Cache cache() {
+        Thread t = Thread.currentThread();
+        // A plain read: a stale or foreign entry fails the owner check (owner is final, so a Cache read
+        // through a race is seen whole) and the slow path installs this thread's own.
+        Cache c = table[(int) t.threadId() & (TABLE - 1)];
+        if (c != null && c.owner == t) {
+            return c;
+        }
+        return cacheSlow(t);
+    }
+
+    private Cache cacheSlow(Thread t) {
+        Cache c = local.get();
+        if (c != NONE) {
+            table[(int) t.threadId() & (TABLE - 1)] = c;
+        }
+        return c;
+    }
+
     /** A block for a request of 1..maxCached bytes at alignment 16 or less. */
     long allocate(long size, int site) {
-        Cache c = local.get();
+        Cache c = cache();
         int k = classBySize[(int) ((size + 15) >>> 4)];
-        if (c == NONE) {
-            return allocateUncached(k, size, site);
-        }
-        int n = c.count[k] - 1;
+        int n = c.count.length == 0 ? -1 : c.count[k] - 1;
         if (n < 0) {
-            return refill(c, k, size, site);
+            return c == NONE ? allocateUncached(k, size, site) : refill(c, k, size, site);
         }
-        long p = c.items[k][n];
+        long p = c.slots[base[k] + n];
         c.count[k] = n;
         mark(p, size);
-        c.hits++;
-        int t = classTier[k];
-        c.allocations[t]++;
-        c.liveBytes[t] += size;
+        c.allocations[k]++;
+        c.liveBytes[k] += size;
         return p;
     }
 
@@ -183,7 +209,7 @@ final class ThreadCaches {
         if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0) {
             throw invalid(p);
         }
-        Cache c = local.get();
+        Cache c = cache();
         states[g] = 0;
         int k = classBySize[(asked + 15) >>> 4];
         if (c == NONE) {
@@ -191,14 +217,13 @@ final class ThreadCaches {
             return true;
         }
         int n = c.count[k];
-        if (n == c.items[k].length) {
+        if (n == capacity[k]) {
             n = flushHalf(c, k);
         }
-        c.items[k][n] = p;
+        c.slots[base[k] + n] = p;
         c.count[k] = n + 1;
-        int t = classTier[k];
-        c.frees[t]++;
-        c.liveBytes[t] -= asked;
+        c.frees[k]++;
+        c.liveBytes[k] -= asked;
         return true;
     }
 
@@ -228,24 +253,21 @@ final class ThreadCaches {
                 reclaimEnded();
             }
         }
-        long[] items = c.items[k];
-        int got = heap.refill(classTier[k], classSize[k], site, items, Math.max(1, items.length / 2));
-        long p = items[got - 1];
+        int got = heap.refill(classTier[k], classSize[k], site, c.slots, base[k], Math.max(1, capacity[k] / 2));
+        long p = c.slots[base[k] + got - 1];
         c.count[k] = got - 1;
         mark(p, size);
-        int t = classTier[k];
-        c.allocations[t]++;
-        c.liveBytes[t] += size;
+        c.allocations[k]++;
+        c.liveBytes[k] += size;
         return p;
     }
 
     /** Moves the older half of magazine {@code k} back to the owning cores; returns the new count. */
     private int flushHalf(Cache c, int k) {
-        long[] items = c.items[k];
         int n = c.count[k];
         int half = Math.max(1, n / 2);
-        giveBack(items, 0, half);
-        System.arraycopy(items, half, items, 0, n - half);
+        giveBack(c.slots, base[k], base[k] + half);
+        System.arraycopy(c.slots, base[k] + half, c.slots, base[k], n - half);
         c.count[k] = n - half;
         return n - half;
     }
@@ -261,11 +283,11 @@ final class ThreadCaches {
 
     private long allocateUncached(int k, long size, int site) {
         long[] one = new long[1];
-        heap.refill(classTier[k], classSize[k], site, one, 1);
+        heap.refill(classTier[k], classSize[k], site, one, 0, 1);
         mark(one[0], size);
         synchronized (registry) {
-            retired.allocations[classTier[k]]++;
-            retired.liveBytes[classTier[k]] += size;
+            retired.allocations[k]++;
+            retired.liveBytes[k] += size;
         }
         return one[0];
     }
@@ -273,17 +295,21 @@ final class ThreadCaches {
     private void freeUncached(long p, int k, int asked) {
         giveBack(new long[] {p}, 0, 1);
         synchronized (registry) {
-            retired.frees[classTier[k]]++;
-            retired.liveBytes[classTier[k]] -= asked;
+            retired.frees[k]++;
+            retired.liveBytes[k] -= asked;
         }
     }
 
-    /** Counts a block of a cached tier handed out by the uncached path (aligned requests) and marks it. */
-    void noteDirect(int tier, long p, long size) {
+    /**
+     * Marks and counts a block of a cached tier handed out by the uncached path (an aligned request);
+     * its class for the counters is the one its asked size maps to, as when it is freed.
+     */
+    void noteDirect(long p, long size) {
         mark(p, size);
+        int k = classBySize[(int) ((size + 15) >>> 4)];
         synchronized (registry) {
-            retired.allocations[tier]++;
-            retired.liveBytes[tier] += size;
+            retired.allocations[k]++;
+            retired.liveBytes[k] += size;
         }
     }
 
@@ -295,10 +321,10 @@ final class ThreadCaches {
 
     /** Flushes the calling thread's cache and every ended thread's cache to the cores. */
     void flushForTrim() {
-        Cache c = local.get();
+        Cache c = cache();
         if (c != NONE) {
             for (int k = 0; k < c.count.length; k++) {
-                giveBack(c.items[k], 0, c.count[k]);
+                giveBack(c.slots, base[k], base[k] + c.count[k]);
                 c.count[k] = 0;
             }
         }
@@ -313,16 +339,18 @@ final class ThreadCaches {
             Cache c = registry.get(i);
             if (!c.owner.isAlive()) {
                 for (int k = 0; k < c.count.length; k++) {
-                    duplicates += heap.giveBack(c.items[k], 0, c.count[k]);
+                    duplicates += heap.giveBack(c.slots, base[k], base[k] + c.count[k]);
                     c.count[k] = 0;
+                    retired.allocations[k] += c.allocations[k];
+                    retiredCached += c.allocations[k];
+                    retired.frees[k] += c.frees[k];
+                    retired.liveBytes[k] += c.liveBytes[k];
                 }
-                for (int t = 0; t < tiers; t++) {
-                    retired.allocations[t] += c.allocations[t];
-                    retired.frees[t] += c.frees[t];
-                    retired.liveBytes[t] += c.liveBytes[t];
-                }
-                retired.hits += c.hits;
                 retired.misses += c.misses;
+                int slot = (int) c.owner.threadId() & (TABLE - 1);
+                if (table[slot] == c) {
+                    table[slot] = null;
+                }
                 registry.remove(i);
                 reclaimed++;
             }
@@ -345,13 +373,12 @@ final class ThreadCaches {
             List<Cache> all = new ArrayList<>(registry);
             all.add(retired);
             for (Cache c : all) {
-                for (int t = 0; t < tiers; t++) {
-                    out[t][0] += c.allocations[t];
-                    out[t][1] += c.frees[t];
-                    out[t][2] += c.liveBytes[t];
-                }
                 for (int k = 0; k < c.count.length; k++) {
-                    out[classTier[k]][3] += c.count[k] * classSize[k];
+                    long[] o = out[classTier[k]];
+                    o[0] += c.allocations[k];
+                    o[1] += c.frees[k];
+                    o[2] += c.liveBytes[k];
+                    o[3] += c.count[k] * classSize[k];
                 }
             }
         }
@@ -361,15 +388,17 @@ final class ThreadCaches {
     CacheStats stats() {
         synchronized (registry) {
             reclaimEnded();
-            long blocks = 0, bytes = 0, hits = retired.hits, misses = retired.misses;
+            // Hits: every block a cache handed out but those that took a refill; the uncached path is neither.
+            long blocks = 0, bytes = 0, handed = 0, misses = retired.misses;
             for (Cache c : registry) {
-                hits += c.hits;
                 misses += c.misses;
                 for (int k = 0; k < c.count.length; k++) {
                     blocks += c.count[k];
                     bytes += c.count[k] * classSize[k];
+                    handed += c.allocations[k];
                 }
             }
+            long hits = handed + retiredCached - misses;
             return new CacheStats(registry.size(), blocks, bytes, hits, misses, reclaimed);
         }
     }
