@@ -5,6 +5,7 @@ import org.HdrHistogram.Histogram;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
@@ -15,7 +16,9 @@ import java.util.function.IntFunction;
  * measured, {@code phases + 1} = stop. Worker i creates its loop for phase k on its own thread (so the
  * blocks it starts with are its own), then calls {@link Loop#batch()} until {@code stage} passes
  * {@code k + 1}; only batches begun while {@code stage == k + 1} count. Then it calls
- * {@link Loop#finish()} (which frees everything the loop holds) and goes on to phase k + 1. Each worker
+ * {@link Loop#finish()} (which frees everything the loop holds) and goes on to phase k + 1. The main
+ * thread ends a phase only once every timed worker has counted a batch in it, so an allocator slower
+ * than the phase is long still gets a figure (over a longer window). Each worker
  * keeps its own counters and histogram (no sharing while measuring); the main thread reads them after
  * {@code join}. A worker that throws stops the run ({@link #aborted()}) and the error is rethrown.
  */
@@ -70,6 +73,8 @@ public final class Driver {
     private volatile int stage;
     private volatile boolean aborted;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** Per phase: workers whose timed loop has not yet finished a measured batch. */
+    private final AtomicIntegerArray pending;
 
     public Driver(Backend backend, double warmupSeconds, List<Phase> phases) {
         if (phases.isEmpty()) {
@@ -84,6 +89,10 @@ public final class Driver {
         this.backend = backend;
         this.warmupSeconds = Math.max(0, warmupSeconds);
         this.phases = List.copyOf(phases);
+        this.pending = new AtomicIntegerArray(phases.size());
+        for (int k = 0; k < phases.size(); k++) {
+            pending.set(k, workers);
+        }
     }
 
     /** True once a worker failed: loops that wait on one another give up. */
@@ -122,6 +131,10 @@ public final class Driver {
             long left = (long) (s * 1e9) - (System.nanoTime() - start);
             if (left > 0) {
                 Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+            }
+            // A batch longer than the phase (a slow allocator's round) still gets measured once.
+            while (pending.get(k) > 0 && !aborted) {
+                Thread.sleep(1);
             }
             seconds[k] = (System.nanoTime() - start) / 1e9;
             rss[k] = Memory.peakRssKiB();
@@ -167,6 +180,9 @@ public final class Driver {
                 long begin = -1;
                 long end = 0;
                 boolean timed = loop.timed();
+                if (!timed) {
+                    pending.decrementAndGet(k);
+                }
                 while (!aborted) {
                     int s = stage;
                     if (s > k + 1) {
@@ -179,6 +195,9 @@ public final class Driver {
                     if (measuring && done > 0) {
                         if (begin < 0) {
                             begin = a;
+                            if (timed) {
+                                pending.decrementAndGet(k);
+                            }
                         }
                         end = z;
                         count += done;

@@ -117,7 +117,11 @@ public final class Charts {
                 chart.addSeries(t + (t == 1 ? " thread" : " threads"), allocators, y);
             }
         }
-        chart.getStyler().setYAxisLogarithmic(min > 0 && max / min > 100);
+        if (min > 0 && max / min > 100) {
+            // Bars start at the axis minimum: on a log axis it must be above zero.
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+        }
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
     }
