@@ -137,6 +137,9 @@ final class Runner {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(a.env());
         Process proc = pb.start();
+        // Stopped (Ctrl-C, a time limit): take the measuring child down too.
+        Thread reaper = new Thread(proc::destroyForcibly);
+        Runtime.getRuntime().addShutdownHook(reaper);
         List<Measurement> ms = new ArrayList<>();
         String skip = null;
         List<String> other = new ArrayList<>();
@@ -163,6 +166,11 @@ final class Runner {
         }
         int code = proc.waitFor();
         killer.interrupt();
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook runs anyway; the child has ended
+        }
         if (skip != null && code == 0) {
             return new Outcome(List.of(), skip, null);
         }
