@@ -20,7 +20,8 @@ import java.util.List;
 /**
  * PNG charts of a workload's results (XChart, headless): for each scenario a bar chart (allocators,
  * one bar per thread count) and, where more than one thread count was measured, a line chart of
- * throughput (or ns/op) against threads, one line per allocator. Best of the repeated runs. An axis
+ * throughput (or ns/op) against threads, one line per allocator; for a workload of several scenarios
+ * (or phases) also one chart per thread count with every scenario side by side. Best of the repeated runs. An axis
  * spanning more than two decades is logarithmic, so the one-arena-per-block baseline does not flatten
  * the others. The machine is named in every title.
  */
@@ -50,7 +51,52 @@ public final class Charts {
                 out.add(lines(r, s, title, unit, dir.resolve(base + "-threads.png")));
             }
         }
+        if (r.scenarios().size() > 1) {
+            for (int t : threads) {
+                out.add(overview(r, t, unit, dir.resolve(r.workload().id() + "-t" + t + ".png")));
+            }
+        }
         return out;
+    }
+
+    /** Every scenario (or phase, in order) side by side at one thread count, one bar per allocator. */
+    private static Path overview(Results r, int threads, String unit, Path file) throws IOException {
+        String title = r.workload().id() + ", " + threads + (threads == 1 ? " thread" : " threads") + " - " + r.machine();
+        CategoryChart chart = new CategoryChartBuilder().width(960).height(600).title(title)
+                .xAxisTitle(r.workload() == Workload.PHASE ? "phase (in run order)" : "scenario").yAxisTitle(unit).build();
+        style(chart.getStyler());
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (String a : r.allocators()) {
+            List<Double> y = new ArrayList<>();
+            boolean any = false;
+            for (String s : r.scenarios()) {
+                Measurement m = r.best(s, a, threads);
+                if (m == null) {
+                    y.add(null);
+                    continue;
+                }
+                double v = value(r, m);
+                any = true;
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+                y.add(v);
+            }
+            if (any) {
+                chart.addSeries(a, r.scenarios(), y);
+            }
+        }
+        logIfWide(chart, min, max);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private static void logIfWide(CategoryChart chart, double min, double max) {
+        if (min > 0 && max / min > 100) {
+            // Bars start at the axis minimum: on a log axis it must be above zero.
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+        }
     }
 
     static String fileName(String scenario) {
@@ -117,11 +163,7 @@ public final class Charts {
                 chart.addSeries(t + (t == 1 ? " thread" : " threads"), allocators, y);
             }
         }
-        if (min > 0 && max / min > 100) {
-            // Bars start at the axis minimum: on a log axis it must be above zero.
-            chart.getStyler().setYAxisLogarithmic(true);
-            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
-        }
+        logIfWide(chart, min, max);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
     }

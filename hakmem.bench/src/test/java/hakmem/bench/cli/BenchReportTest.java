@@ -93,6 +93,7 @@ class BenchReportTest {
             assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}, head, f.toString());
         }
         Results s = BenchResultsTest.sample();
-        assertEquals(List.of(dir.resolve("scenarios-json-bars.png"), dir.resolve("scenarios-vm-bars.png")), Charts.draw(s, dir));
+        assertEquals(List.of(dir.resolve("scenarios-json-bars.png"), dir.resolve("scenarios-vm-bars.png"),
+                dir.resolve("scenarios-t1.png")), Charts.draw(s, dir));
     }
 }
