@@ -1,5 +1,6 @@
 package hakmem.bench;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -42,7 +43,7 @@ public enum Scenario {
     public int[] sizes(long seed) {
         if (this != MIXED) {
             int[] s = new int[count];
-            java.util.Arrays.fill(s, size);
+            Arrays.fill(s, size);
             return s;
         }
         int[] s = new int[JSON.count + MIR.count + VM.count];

@@ -91,6 +91,7 @@ public enum Workload {
             }
             case REMOTE -> {
                 int r = Integer.parseInt(scenario.replace("R=", "").replace("%", "").trim());
+                // A producer waiting on a full ring gives up once the driver has aborted: the loops need the driver.
                 Driver[] holder = new Driver[1];
                 Driver.Phase p = new Driver.Phase(scenario, seconds, 2 * threads,
                         RemoteFree.loops(b, threads, r, seed, () -> holder[0].aborted()));
