@@ -1,16 +1,27 @@
 package hakmem.bench;
 
 /**
- * What a workload allocates through: hakmem or a baseline. Counts its own calls so a run can check that
- * everything allocated was freed, whatever the allocator.
+ * What a workload allocates through: hakmem or a baseline.
+ *
+ * <p>{@link #malloc} returns a <em>handle</em> and {@link #address} the memory behind it. For hakmem and
+ * the C allocators the handle is the address itself ({@code address} is the identity, inlined away);
+ * for baselines that hand out objects rather than addresses (one {@code Arena} per block, Netty
+ * {@code ByteBuf}s) the handle indexes a table of those objects, see {@link HandleTable}.
  */
-interface Backend extends AutoCloseable {
+public interface Backend extends AutoCloseable {
 
     String name();
 
+    /** Allocates {@code size} bytes and returns a non-zero handle to them. */
     long malloc(long size);
 
-    void free(long address);
+    /** Frees what {@link #malloc} returned, from any thread. */
+    void free(long handle);
+
+    /** The address of the first byte of the block behind {@code handle}. */
+    default long address(long handle) {
+        return handle;
+    }
 
     /** Blocks allocated and not freed, as the allocator itself sees it where it can tell, else -1. */
     default long liveBlocks() {
@@ -22,7 +33,7 @@ interface Backend extends AutoCloseable {
         return -1;
     }
 
-    /** Bytes the allocator has mapped from the OS, where it can tell, else -1. */
+    /** Bytes the allocator has reserved from the OS (or holds for reuse), where it can tell, else -1. */
     default long reservedBytes() {
         return -1;
     }

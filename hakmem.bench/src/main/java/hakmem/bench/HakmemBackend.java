@@ -5,12 +5,12 @@ import hakmem.api.Concurrency;
 import hakmem.api.Hakmem;
 
 /** hakmem with one concurrency variant and every tier found. */
-final class HakmemBackend implements Backend {
+public final class HakmemBackend implements Backend {
 
     private final String name;
     private final Allocator allocator;
 
-    HakmemBackend(String name, Concurrency concurrency) {
+    public HakmemBackend(String name, Concurrency concurrency) {
         this.name = name;
         this.allocator = Hakmem.builder().concurrency(concurrency).build();
     }

@@ -17,25 +17,25 @@ import java.util.List;
  * <p>Throughput counts operations = allocations + frees, per second. At the end every block still held
  * is freed, so the run checks that everything allocated was freed.
  */
-final class Larson {
+public final class Larson {
 
     /** mimalloc-bench's defaults: {@code larson 5 8 1000 5000 100 4141 T}. */
-    record Params(double seconds, int minSize, int maxSize, int blocks, int rounds, long seed, int threads) {
-        Params {
+    public record Params(double seconds, int minSize, int maxSize, int blocks, int rounds, long seed, int threads) {
+        public Params {
             if (seconds <= 0 || minSize < 1 || maxSize <= minSize || blocks < 1 || rounds < 1 || threads < 1) {
                 throw new IllegalArgumentException("bad larson parameters: " + this);
             }
         }
 
-        static Params defaults(int threads) {
+        public static Params defaults(int threads) {
             return new Params(5, 8, 1000, 5000, 100, 4141, threads);
         }
 
-        Params withSeconds(double s) {
+        public Params withSeconds(double s) {
             return new Params(s, minSize, maxSize, blocks, rounds, seed, threads);
         }
 
-        Params withThreads(int t) {
+        public Params withThreads(int t) {
             return new Params(seconds, minSize, maxSize, blocks, rounds, seed, t);
         }
     }
@@ -44,8 +44,8 @@ final class Larson {
      * @param reservedBytes bytes the allocator had mapped at the end of the run, before the final frees (-1 if unknown)
      * @param liveBytes     bytes asked for by the blocks live at that moment (-1 if unknown)
      */
-    record Result(long allocations, long frees, double seconds, int threadsStarted, long reservedBytes, long liveBytes) {
-        double opsPerSecond() {
+    public record Result(long allocations, long frees, double seconds, int threadsStarted, long reservedBytes, long liveBytes) {
+        public double opsPerSecond() {
             return (allocations + frees) / seconds;
         }
     }
@@ -97,19 +97,18 @@ final class Larson {
         }
     }
 
-    /** All of memory as one segment, so touching a block makes no segment object per step. */
-    private static final MemorySegment ALL = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+    private static final MemorySegment ALL = Memory.ALL;
 
     private final Params p;
     private final Backend backend;
     private volatile boolean stop;
 
-    Larson(Params p, Backend backend) {
+    public Larson(Params p, Backend backend) {
         this.p = p;
         this.backend = backend;
     }
 
-    Result run() throws InterruptedException {
+    public Result run() throws InterruptedException {
         Lran2 seeds = new Lran2(p.seed());
         List<Area> areas = new ArrayList<>();
         int range = p.maxSize() - p.minSize();
@@ -178,9 +177,10 @@ final class Larson {
             long size = min + random.next() % range;
             long block = backend.malloc(size);
             blocks[victim] = block;
-            ALL.set(ValueLayout.JAVA_BYTE, block, (byte) 'a');
-            byte ch = ALL.get(ValueLayout.JAVA_BYTE, block);
-            ALL.set(ValueLayout.JAVA_BYTE, block + 1, (byte) (ch + 1));
+            long at = backend.address(block);
+            ALL.set(ValueLayout.JAVA_BYTE, at, (byte) 'a');
+            byte ch = ALL.get(ValueLayout.JAVA_BYTE, at);
+            ALL.set(ValueLayout.JAVA_BYTE, at + 1, (byte) (ch + 1));
             allocations++;
             if (stop) {
                 break;

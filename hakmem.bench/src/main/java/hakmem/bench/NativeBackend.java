@@ -13,16 +13,16 @@ import java.lang.invoke.MethodHandle;
  * lookup, the others from their shared libraries. Downcalls are {@code critical} (no thread-state
  * transition), the cheapest call a Java user can make, so the baselines are as fast as they can be.
  */
-final class NativeBackend implements Backend {
+public final class NativeBackend implements Backend {
 
     /** A native allocator the bench knows: library (null for libc) and its malloc/free symbols. */
-    record Kind(String name, String library, String mallocSymbol, String freeSymbol) {
+    public record Kind(String name, String library, String mallocSymbol, String freeSymbol) {
     }
 
-    static final Kind GLIBC = new Kind("glibc", null, "malloc", "free");
-    static final Kind JEMALLOC = new Kind("jemalloc", "libjemalloc.so.2", "malloc", "free");
-    static final Kind MIMALLOC = new Kind("mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free");
-    static final Kind TCMALLOC = new Kind("tcmalloc", "libtcmalloc_minimal.so.4", "tc_malloc", "tc_free");
+    public static final Kind GLIBC = new Kind("glibc", null, "malloc", "free");
+    public static final Kind JEMALLOC = new Kind("jemalloc", "libjemalloc.so.2", "malloc", "free");
+    public static final Kind MIMALLOC = new Kind("mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free");
+    public static final Kind TCMALLOC = new Kind("tcmalloc", "libtcmalloc_minimal.so.4", "tc_malloc", "tc_free");
 
     private final Kind kind;
     private final MethodHandle malloc;
@@ -38,7 +38,7 @@ final class NativeBackend implements Backend {
      * Loads {@code kind}, or throws {@link IllegalStateException} saying why it cannot (the report shows
      * the reason and skips it).
      */
-    static NativeBackend load(Kind kind) {
+    public static NativeBackend load(Kind kind) {
         Linker linker = Linker.nativeLinker();
         SymbolLookup lookup;
         if (kind.library() == null) {

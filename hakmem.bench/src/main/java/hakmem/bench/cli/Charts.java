@@ -1,0 +1,177 @@
+package hakmem.bench.cli;
+
+import hakmem.bench.Measurement;
+import hakmem.bench.Workload;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * PNG charts of a workload's results (XChart, headless): for each scenario a bar chart (allocators,
+ * one bar per thread count) and, where more than one thread count was measured, a line chart of
+ * throughput (or ns/op) against threads, one line per allocator; for a workload of several scenarios
+ * (or phases) also one chart per thread count with every scenario side by side. Best of the repeated runs. An axis
+ * spanning more than two decades is logarithmic, so the one-arena-per-block baseline does not flatten
+ * the others. The machine is named in every title.
+ */
+public final class Charts {
+
+    private Charts() {
+    }
+
+    /** Whether charts can be drawn in this JVM (java.desktop present: a jlink'ed runtime may lack it). */
+    public static boolean available() {
+        return ModuleLayer.boot().findModule("java.desktop").isPresent();
+    }
+
+    /** Draws every chart of {@code r} into {@code dir}; returns the files written. */
+    public static List<Path> draw(Results r, Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        Workload.Metric metric = r.workload().metric();
+        String unit = metric == Workload.Metric.THROUGHPUT ? "M ops/s (higher is better)" : "ns per op (lower is better)";
+        List<Integer> threads = r.threads();
+        for (String s : r.scenarios()) {
+            String title = r.workload().id() + (s.equals(r.workload().id()) ? "" : " / " + s) + " - " + r.machine();
+            String base = r.workload().id() + (s.equals(r.workload().id()) ? "" : "-" + fileName(s));
+            out.add(bars(r, s, title, unit, dir.resolve(base + "-bars.png")));
+            if (threads.size() > 1) {
+                out.add(lines(r, s, title, unit, dir.resolve(base + "-threads.png")));
+            }
+        }
+        if (r.scenarios().size() > 1) {
+            for (int t : threads) {
+                out.add(overview(r, t, unit, dir.resolve(r.workload().id() + "-t" + t + ".png")));
+            }
+        }
+        return out;
+    }
+
+    /** Every scenario (or phase, in order) side by side at one thread count, one bar per allocator. */
+    private static Path overview(Results r, int threads, String unit, Path file) throws IOException {
+        String title = r.workload().id() + ", " + threads + (threads == 1 ? " thread" : " threads") + " - " + r.machine();
+        CategoryChart chart = new CategoryChartBuilder().width(960).height(600).title(title)
+                .xAxisTitle(r.workload() == Workload.PHASE ? "phase (in run order)" : "scenario").yAxisTitle(unit).build();
+        style(chart.getStyler());
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (String a : r.allocators()) {
+            List<Double> y = new ArrayList<>();
+            boolean any = false;
+            for (String s : r.scenarios()) {
+                Measurement m = r.best(s, a, threads);
+                if (m == null) {
+                    y.add(null);
+                    continue;
+                }
+                double v = value(r, m);
+                any = true;
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+                y.add(v);
+            }
+            if (any) {
+                chart.addSeries(a, r.scenarios(), y);
+            }
+        }
+        logIfWide(chart, min, max);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private static void logIfWide(CategoryChart chart, double min, double max) {
+        if (min > 0 && max / min > 100) {
+            // Bars start at the axis minimum: on a log axis it must be above zero.
+            chart.getStyler().setYAxisLogarithmic(true);
+            chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(min))));
+        }
+    }
+
+    static String fileName(String scenario) {
+        return scenario.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+    }
+
+    private static double value(Results r, Measurement m) {
+        return r.workload().metric() == Workload.Metric.THROUGHPUT ? m.opsPerSecond() / 1e6 : m.nsPerOp();
+    }
+
+    private static Path lines(Results r, String scenario, String title, String unit, Path file) throws IOException {
+        XYChart chart = new XYChartBuilder().width(960).height(600).title(title).xAxisTitle("threads").yAxisTitle(unit).build();
+        style(chart.getStyler());
+        chart.getStyler().setXAxisDecimalPattern("#");
+        chart.getStyler().setMarkerSize(7);
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (String a : r.allocators()) {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (int t : r.threads()) {
+                Measurement m = r.best(scenario, a, t);
+                if (m != null) {
+                    double v = value(r, m);
+                    x.add((double) t);
+                    y.add(v);
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+            }
+            if (!x.isEmpty()) {
+                chart.addSeries(a, x, y);
+            }
+        }
+        chart.getStyler().setYAxisLogarithmic(min > 0 && max / min > 100);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private static Path bars(Results r, String scenario, String title, String unit, Path file) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(960).height(600).title(title).xAxisTitle("allocator").yAxisTitle(unit).build();
+        style(chart.getStyler());
+        chart.getStyler().setXAxisLabelRotation(30);
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        List<String> allocators = r.allocators().stream()
+                .filter(a -> r.threads().stream().anyMatch(t -> r.best(scenario, a, t) != null)).toList();
+        for (int t : r.threads()) {
+            List<Double> y = new ArrayList<>();
+            boolean any = false;
+            for (String a : allocators) {
+                Measurement m = r.best(scenario, a, t);
+                if (m == null) {
+                    y.add(null);
+                    continue;
+                }
+                double v = value(r, m);
+                any = true;
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+                y.add(v);
+            }
+            if (any) {
+                chart.addSeries(t + (t == 1 ? " thread" : " threads"), allocators, y);
+            }
+        }
+        logIfWide(chart, min, max);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
+    private static void style(org.knowm.xchart.style.AxesChartStyler s) {
+        s.setChartBackgroundColor(Color.WHITE);
+        s.setPlotBackgroundColor(Color.WHITE);
+        s.setLegendPosition(Styler.LegendPosition.OutsideE);
+        s.setLegendBorderColor(Color.LIGHT_GRAY);
+    }
+}
