@@ -41,21 +41,23 @@ public final class NativeBackend implements Backend {
     public static NativeBackend load(Kind kind) {
         Linker linker = Linker.nativeLinker();
         SymbolLookup lookup;
-        if (kind.library() == null) {
+        // -Dhakmem.bench.lib.NAME=PATH loads another build of a library (and lets tests make one unavailable).
+        String library = kind.library() == null ? null : System.getProperty("hakmem.bench.lib." + kind.name(), kind.library());
+        if (library == null) {
             lookup = linker.defaultLookup();
         } else {
             try {
                 // The library stays loaded for the life of the JVM, as a Java user's would.
-                lookup = SymbolLookup.libraryLookup(kind.library(), Arena.global());
+                lookup = SymbolLookup.libraryLookup(library, Arena.global());
             } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(kind.library() + " cannot be loaded (" + e.getMessage()
+                throw new IllegalStateException(library + " cannot be loaded (" + e.getMessage()
                         + "); install its Debian package to compare with it");
             }
         }
         MemorySegment m = lookup.find(kind.mallocSymbol())
-                .orElseThrow(() -> new IllegalStateException("no symbol " + kind.mallocSymbol() + " in " + kind.library()));
+                .orElseThrow(() -> new IllegalStateException("no symbol " + kind.mallocSymbol() + " in " + library));
         MemorySegment f = lookup.find(kind.freeSymbol())
-                .orElseThrow(() -> new IllegalStateException("no symbol " + kind.freeSymbol() + " in " + kind.library()));
+                .orElseThrow(() -> new IllegalStateException("no symbol " + kind.freeSymbol() + " in " + library));
         Linker.Option critical = Linker.Option.critical(false);
         return new NativeBackend(kind,
                 linker.downcallHandle(m, FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), critical),
