@@ -33,7 +33,7 @@ public final class Hakmem {
     private Hakmem() {
     }
 
-    /** An allocator with every tier found and the default settings. */
+    /** An allocator with every tier found, thread caches (TLS) and the default settings. */
     public static Allocator create() {
         return builder().build();
     }
@@ -65,7 +65,7 @@ public final class Hakmem {
         private Builder() {
         }
 
-        /** The variant; default {@code LOCKED} or the {@code hakmem.concurrency} property. */
+        /** The variant; default the {@code hakmem.concurrency} property, else {@code TLS}. */
         public Builder concurrency(Concurrency concurrency) {
             this.concurrency = Objects.requireNonNull(concurrency, "concurrency");
             return this;
@@ -168,7 +168,7 @@ public final class Hakmem {
         private static Concurrency concurrencyProperty() {
             String p = System.getProperty("hakmem.concurrency");
             if (p == null || p.isBlank()) {
-                return Concurrency.LOCKED;
+                return Concurrency.TLS;
             }
             try {
                 return Concurrency.valueOf(p.trim().toUpperCase(Locale.ROOT));

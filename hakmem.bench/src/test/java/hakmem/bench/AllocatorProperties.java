@@ -60,8 +60,8 @@ class AllocatorProperties {
     }
 
     @Property
-    void withAllTiers(@ForAll("ops") @Size(max = 120) List<Op> ops) {
-        try (Allocator a = Hakmem.builder().learning(false).build()) {
+    void lockedWithAllTiers(@ForAll("ops") @Size(max = 120) List<Op> ops) {
+        try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.LOCKED).learning(false).build()) {
             run(a, ops);
         }
     }

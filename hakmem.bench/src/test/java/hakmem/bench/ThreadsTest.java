@@ -34,7 +34,7 @@ class ThreadsTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void blocksHandedBetweenThreadsKeepTheirContents() throws Exception {
-        try (Allocator a = Hakmem.builder().learning(false).build()) {
+        try (Allocator a = Hakmem.builder().concurrency(hakmem.api.Concurrency.LOCKED).learning(false).build()) {
             run(a, 20_000);
         }
     }
