@@ -4,7 +4,7 @@ package hakmem.api;
  * Counters of the thread caches (the TLS variant); all zero for the other variants.
  *
  * @param threads         threads that hold a cache now
- * @param cachedBlocks    blocks sitting in thread caches, free for their thread to hand out
+ * @param cachedBlocks    blocks sitting in thread caches and their shared depots, free to hand out
  * @param cachedBytes     bytes of those blocks
  * @param hits            requests served from a thread cache
  * @param misses          requests that had to refill a thread cache from a tier core

@@ -13,8 +13,12 @@ import java.util.List;
  * <h2>Protocol</h2>
  * <ul>
  *   <li>A magazine belongs to one thread and is read and written by it alone, with plain accesses.
- *       A miss refills half a magazine from the thread's shard under that shard's lock; a full magazine
- *       flushes its older half to the cores that own the blocks, each under its lock.</li>
+ *       A full magazine moves its older half, as one batch, to the class's depot; an empty one takes a
+ *       batch from the depot (Bonwick's magazine depot, tcmalloc's transfer cache). Each depot has its
+ *       own lock held for a push or pop of one array, so threads trade blocks without touching the
+ *       tier cores' metadata, which other processors' caches hold. Only a full depot sends a batch back
+ *       to the cores that own its blocks, and only an empty one makes a refill from the thread's shard,
+ *       each under that core's lock.</li>
  *   <li>Every block a user holds is marked in its chunk's block-state array ({@link ChunkSpace}) with
  *       the size asked (never 0); blocks in magazines and in cores are 0. Allocation writes the mark
  *       after popping the block, free reads and clears it before pushing: plain accesses suffice, since
@@ -39,6 +43,8 @@ import java.util.List;
  */
 final class ThreadCaches {
 
+    /** Most bytes a class's depot holds; beyond, batches go back to the cores. */
+    static final long DEPOT_BYTES = 512 << 10;
     /** Bytes a magazine may hold when full; its block count is this over the class size, within 2..64. */
     static final long MAGAZINE_BYTES = 32 << 10;
     static final int MAX_BLOCKS = 64;
@@ -55,9 +61,12 @@ final class ThreadCaches {
         final long[] allocations;
         final long[] frees;
         final long[] liveBytes;
+        /** Per class, an empty batch array kept for the next flush (none yet: null). */
+        final long[][] spare;
         long misses;
 
         Cache(Thread owner, int slots, int classes) {
+            this.spare = new long[classes][];
             this.owner = owner;
             this.slots = new long[slots];
             this.count = new int[classes];
@@ -84,6 +93,11 @@ final class ThreadCaches {
     private final int slots;
     private final int tiers;
     private final Cache[] table = new Cache[TABLE];
+    /** Per class: full batches of {@code batch[k]} blocks, {@code depth[k]} deep, under {@code depotLock[k]}. */
+    private final long[][][] depot;
+    private final int[] depth;
+    private final int[] batch;
+    private final SpinLock[] depotLock;
     final int maxCaches;
     private final ThreadLocal<Cache> local = ThreadLocal.withInitial(this::register);
     /** Live caches; guarded by itself. */
@@ -127,6 +141,15 @@ final class ThreadCaches {
             at += capacity[k];
         }
         this.slots = at;
+        this.batch = new int[classSize.length];
+        this.depot = new long[classSize.length][][];
+        this.depth = new int[classSize.length];
+        this.depotLock = new SpinLock[classSize.length];
+        for (int k = 0; k < classSize.length; k++) {
+            batch[k] = Math.max(1, capacity[k] / 2);
+            depot[k] = new long[(int) Math.max(2, DEPOT_BYTES / (batch[k] * classSize[k]))][];
+            depotLock[k] = new SpinLock();
+        }
         this.maxCached = tiers == 0 ? 0 : tierMax[tiers - 1];
         this.classBySize = new byte[(int) ((maxCached + 15) >>> 4) + 1];
         for (int i = 1; i < classBySize.length; i++) {
@@ -248,12 +271,22 @@ final class ThreadCaches {
 
     private long refill(Cache c, int k, long size, int site) {
         c.misses++;
-        if ((c.misses & 63) == 1) {
+        if ((c.misses & 255) == 1) {
             synchronized (registry) {
                 reclaimEnded();
             }
         }
-        int got = heap.refill(classTier[k], classSize[k], site, c.slots, base[k], Math.max(1, capacity[k] / 2));
+        int got;
+        long[] full = popBatch(k);
+        if (full != null) {
+            System.arraycopy(full, 0, c.slots, base[k], batch[k]);
+            got = batch[k];
+            if (c.spare[k] == null) {
+                c.spare[k] = full;
+            }
+        } else {
+            got = heap.refill(classTier[k], classSize[k], site, c.slots, base[k], batch[k]);
+        }
         long p = c.slots[base[k] + got - 1];
         c.count[k] = got - 1;
         mark(p, size);
@@ -262,14 +295,96 @@ final class ThreadCaches {
         return p;
     }
 
-    /** Moves the older half of magazine {@code k} back to the owning cores; returns the new count. */
+    /** Moves the older half of magazine {@code k} to the depot (or the cores); returns the new count. */
     private int flushHalf(Cache c, int k) {
         int n = c.count[k];
-        int half = Math.max(1, n / 2);
-        giveBack(c.slots, base[k], base[k] + half);
-        System.arraycopy(c.slots, base[k] + half, c.slots, base[k], n - half);
-        c.count[k] = n - half;
-        return n - half;
+        int b = batch[k];
+        long[] out = c.spare[k];
+        if (out == null) {
+            out = new long[b];
+        }
+        System.arraycopy(c.slots, base[k], out, 0, b);
+        if (pushBatch(k, out)) {
+            c.spare[k] = null;
+        } else {
+            c.spare[k] = out;
+            giveBack(out, 0, b);
+        }
+        System.arraycopy(c.slots, base[k] + b, c.slots, base[k], n - b);
+        c.count[k] = n - b;
+        return n - b;
+    }
+
+    private long[] popBatch(int k) {
+        SpinLock lock = depotLock[k];
+        lock.lock();
+        try {
+            int d = depth[k];
+            if (d == 0) {
+                return null;
+            }
+            long[] full = depot[k][--d];
+            depot[k][d] = null;
+            depth[k] = d;
+            return full;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean pushBatch(int k, long[] full) {
+        SpinLock lock = depotLock[k];
+        lock.lock();
+        try {
+            int d = depth[k];
+            if (d == depot[k].length) {
+                return false;
+            }
+            depot[k][d] = full;
+            depth[k] = d + 1;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Hands an ended thread's magazine {@code k} on: whole batches to the depot, where the next thread
+     * to miss takes them without touching a core (larson ends a thread every round); the rest, and
+     * what a full depot refuses, to the cores. Guarded by registry.
+     */
+    private void adopt(Cache c, int k) {
+        int n = c.count[k];
+        int b = batch[k];
+        int at = base[k];
+        while (n >= b) {
+            long[] full = java.util.Arrays.copyOfRange(c.slots, at + n - b, at + n);
+            if (!pushBatch(k, full)) {
+                break;
+            }
+            n -= b;
+        }
+        duplicates += heap.giveBack(c.slots, at, at + n);
+        c.count[k] = 0;
+    }
+
+    /** Empties every depot into the cores. */
+    private void drainDepots() {
+        for (int k = 0; k < depot.length; k++) {
+            for (long[] full; (full = popBatch(k)) != null; ) {
+                giveBack(full, 0, batch[k]);
+            }
+        }
+    }
+
+    /** Blocks in depot {@code k} now. */
+    private long depotBlocks(int k) {
+        depotLock[k].lock();
+        try {
+            return (long) depth[k] * batch[k];
+        } finally {
+            depotLock[k].unlock();
+        }
     }
 
     private void giveBack(long[] items, int from, int to) {
@@ -319,7 +434,7 @@ final class ThreadCaches {
         return new InvalidAddressException(p, InvalidAddressException.Reason.DOUBLE_FREE, "the block sits in a thread cache");
     }
 
-    /** Flushes the calling thread's cache and every ended thread's cache to the cores. */
+    /** Flushes the calling thread's cache, every ended thread's cache and the depots to the cores. */
     void flushForTrim() {
         Cache c = cache();
         if (c != NONE) {
@@ -331,6 +446,7 @@ final class ThreadCaches {
         synchronized (registry) {
             reclaimEnded();
         }
+        drainDepots();
     }
 
     /** Guarded by registry. */
@@ -339,8 +455,7 @@ final class ThreadCaches {
             Cache c = registry.get(i);
             if (!c.owner.isAlive()) {
                 for (int k = 0; k < c.count.length; k++) {
-                    duplicates += heap.giveBack(c.slots, base[k], base[k] + c.count[k]);
-                    c.count[k] = 0;
+                    adopt(c, k);
                     retired.allocations[k] += c.allocations[k];
                     retiredCached += c.allocations[k];
                     retired.frees[k] += c.frees[k];
@@ -381,6 +496,9 @@ final class ThreadCaches {
                     o[3] += c.count[k] * classSize[k];
                 }
             }
+            for (int k = 0; k < depot.length; k++) {
+                out[classTier[k]][3] += depotBlocks(k) * classSize[k];
+            }
         }
         return out;
     }
@@ -397,6 +515,11 @@ final class ThreadCaches {
                     bytes += c.count[k] * classSize[k];
                     handed += c.allocations[k];
                 }
+            }
+            for (int k = 0; k < depot.length; k++) {
+                long d = depotBlocks(k);
+                blocks += d;
+                bytes += d * classSize[k];
             }
             long hits = handed + retiredCached - misses;
             return new CacheStats(registry.size(), blocks, bytes, hits, misses, reclaimed);

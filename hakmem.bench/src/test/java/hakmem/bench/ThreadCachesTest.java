@@ -1,0 +1,134 @@
+package hakmem.bench;
+
+import hakmem.api.Allocator;
+import hakmem.api.CacheStats;
+import hakmem.api.Concurrency;
+import hakmem.api.Hakmem;
+import hakmem.api.InvalidAddressException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The TLS variant's thread caches: thread death, virtual threads, hit rate, checks on cached blocks. */
+class ThreadCachesTest {
+
+    private static Allocator tls() {
+        return Hakmem.builder().concurrency(Concurrency.TLS).shards(2).learning(false).build();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void endedThreadsGiveTheirCachesBackAndMemoryDoesNotGrow() throws Exception {
+        try (Allocator a = tls()) {
+            // Larson's shape: each thread takes over the previous one's blocks, churns them, and ends.
+            long[] blocks = new long[2000];
+            SplittableRandom seeds = new SplittableRandom(4141);
+            for (int i = 0; i < blocks.length; i++) {
+                blocks[i] = a.malloc(8 + seeds.nextInt(1000));
+            }
+            long maxReserved = 0;
+            for (int round = 0; round < 60; round++) {
+                long seed = seeds.nextLong();
+                Thread t = new Thread(() -> {
+                    SplittableRandom rnd = new SplittableRandom(seed);
+                    for (int s = 0; s < 20_000; s++) {
+                        int v = rnd.nextInt(blocks.length);
+                        a.free(blocks[v]);
+                        blocks[v] = a.malloc(8 + rnd.nextInt(1000));
+                    }
+                });
+                t.start();
+                t.join();
+                maxReserved = Math.max(maxReserved, a.stats().reservedBytes());
+            }
+            CacheStats c = a.stats().caches();
+            assertTrue(c.reclaimed() >= 59, "ended threads' caches were reclaimed: " + c);
+            assertTrue(c.threads() <= 1, "only the calling thread may still hold a cache: " + c);
+            // 2000 blocks of at most 1 KiB live: a handful of chunks, not one set per thread that ever ran.
+            assertTrue(maxReserved <= 8L << 20, "reserved grew to " + maxReserved + " bytes");
+            assertTrue(c.hitRate() >= 0.9, "hit rate " + c.hitRate());
+            for (long b : blocks) {
+                a.free(b);
+            }
+            a.trim();
+            assertEquals(0, a.stats().liveBlocks());
+            assertEquals(0, a.stats().reservedBytes(), "nothing stranded in the caches of ended threads");
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void virtualThreadsNeverGetCaches() throws Exception {
+        try (Allocator a = tls()) {
+            AtomicLong mismatches = new AtomicLong();
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 10_000; i++) {
+                int id = i;
+                threads.add(Thread.ofVirtual().start(() -> {
+                    long p = a.malloc(16 + id % 500);
+                    MemorySegment s = MemorySegment.ofAddress(p).reinterpret(16);
+                    s.set(ValueLayout.JAVA_LONG, 0, id);
+                    Thread.yield();
+                    if (s.get(ValueLayout.JAVA_LONG, 0) != id) {
+                        mismatches.incrementAndGet();
+                    }
+                    a.free(p);
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(0, mismatches.get());
+            CacheStats c = a.stats().caches();
+            assertEquals(0, c.threads(), "no virtual thread holds a cache: " + c);
+            assertEquals(0, c.hits() + c.misses(), "virtual threads took the sharded path: " + c);
+            assertEquals(10_000, a.stats().tier("tiny").allocations());
+            assertEquals(0, a.stats().liveBlocks());
+        }
+    }
+
+    @Test
+    void aBlockInAnotherThreadsCacheIsADoubleFreeHere() throws Exception {
+        try (Allocator a = tls()) {
+            long p = a.malloc(100);
+            Thread t = new Thread(() -> a.free(p));
+            t.start();
+            t.join();
+            // p now sits in the ended thread's magazine (or the depot): freeing it again is a double free.
+            var e = assertThrows(InvalidAddressException.class, () -> a.free(p));
+            assertEquals(InvalidAddressException.Reason.DOUBLE_FREE, e.reason());
+            assertThrows(InvalidAddressException.class, () -> a.usableSize(p));
+            var interior = assertThrows(InvalidAddressException.class, () -> a.free(a.malloc(100) + 32));
+            assertEquals(InvalidAddressException.Reason.INTERIOR, interior.reason());
+        }
+    }
+
+    @Test
+    void cachedBytesAreVisibleAndTrimReturnsThem() {
+        try (Allocator a = tls()) {
+            List<Long> ps = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                ps.add(a.malloc(16 + (i % 64) * 16));
+            }
+            ps.forEach(a::free);
+            CacheStats c = a.stats().caches();
+            assertTrue(c.cachedBlocks() > 0 && c.cachedBytes() > 0, c.toString());
+            assertEquals(1, c.threads());
+            assertEquals(0, a.stats().liveBlocks());
+            a.trim();
+            assertEquals(0, a.stats().caches().cachedBlocks());
+            assertEquals(0, a.stats().reservedBytes());
+        }
+    }
+}
