@@ -220,6 +220,10 @@ public final class PooledAllocator implements Allocator {
         }
     }
 
+    int shards() {
+        return shardCount;
+    }
+
     /**
      * The calling thread's shard: its id scrambled, then scaled to 0..shards-1 by a multiply (Lemire's
      * reduction; a remainder costs a division on every request).
@@ -345,11 +349,12 @@ public final class PooledAllocator implements Allocator {
     }
 
     /**
-     * Takes up to {@code n} blocks of class {@code classSize} of tier {@code tier} from the calling
-     * thread's shard into {@code out[at..)}; returns how many (at least 1, or the OutOfMemoryError).
+     * Takes up to {@code n} blocks of class {@code classSize} of tier {@code tier} from shard
+     * {@code shard} (-1: the calling thread's by hash) into {@code out[at..)}; returns how many (at
+     * least 1, or the OutOfMemoryError).
      */
-    int refill(int tier, long classSize, int site, long[] out, int at, int n) {
-        Shard s = tiers[tier].shards[shardOfThread()];
+    int refill(int shard, int tier, long classSize, int site, long[] out, int at, int n) {
+        Shard s = tiers[tier].shards[shard < 0 ? shardOfThread() : shard];
         int got = 0;
         s.lock.lock();
         try {

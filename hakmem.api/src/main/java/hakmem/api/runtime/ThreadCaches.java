@@ -35,6 +35,8 @@ import java.util.List;
  *   <li>Thread death: caches are registered with their thread; whenever a cache misses (and on
  *       {@code trim}/{@code stats}), ended threads' caches are flushed to the cores. {@code isAlive()}
  *       returning false orders everything the ended thread wrote before the flush.</li>
+ *   <li>Each cache refills from the shard fewest live caches use: threads spread over the shards, and
+ *       a thread that replaces an ended one takes over its shard (and its memory).</li>
  *   <li>Virtual threads never get a cache (millions of them would each hold memory), nor do threads
  *       beyond {@link #maxCaches}: they take the sharded path, marking blocks all the same.</li>
  *   <li>Races the marks do not cover: two threads freeing the same block at the same moment may both
@@ -64,8 +66,11 @@ final class ThreadCaches {
         /** Per class, an empty batch array kept for the next flush (none yet: null). */
         final long[][] spare;
         long misses;
+        /** The shard this thread refills from. */
+        final int shard;
 
-        Cache(Thread owner, int slots, int classes) {
+        Cache(Thread owner, int slots, int classes, int shard) {
+            this.shard = shard;
             this.spare = new long[classes][];
             this.owner = owner;
             this.slots = new long[slots];
@@ -76,7 +81,7 @@ final class ThreadCaches {
         }
     }
 
-    private static final Cache NONE = new Cache(null, 0, 0);
+    private static final Cache NONE = new Cache(null, 0, 0, -1);
     /** Cache by {@code threadId & (TABLE - 1)}, checked against its owner: cheaper than a ThreadLocal. */
     private static final int TABLE = 1024;
 
@@ -164,7 +169,7 @@ final class ThreadCaches {
             }
             classBySize[i] = (byte) k;
         }
-        this.retired = new Cache(null, 0, classSize.length);
+        this.retired = new Cache(null, 0, classSize.length, -1);
     }
 
     private Cache register() {
@@ -177,7 +182,19 @@ final class ThreadCaches {
             if (registry.size() >= maxCaches) {
                 return NONE;
             }
-            Cache c = new Cache(t, slots, classSize.length);
+            // The shard fewest live threads refill from: a thread that replaces an ended one (larson) takes
+            // over its shard, so one thread at a time keeps using one shard's memory, and N threads spread.
+            int[] load = new int[heap.shards()];
+            for (Cache other : registry) {
+                load[other.shard]++;
+            }
+            int shard = 0;
+            for (int s = 1; s < load.length; s++) {
+                if (load[s] < load[shard]) {
+                    shard = s;
+                }
+            }
+            Cache c = new Cache(t, slots, classSize.length, shard);
             registry.add(c);
             return c;
         }
@@ -285,7 +302,7 @@ final class ThreadCaches {
                 c.spare[k] = full;
             }
         } else {
-            got = heap.refill(classTier[k], classSize[k], site, c.slots, base[k], batch[k]);
+            got = heap.refill(c.shard, classTier[k], classSize[k], site, c.slots, base[k], batch[k]);
         }
         long p = c.slots[base[k] + got - 1];
         c.count[k] = got - 1;
@@ -398,7 +415,7 @@ final class ThreadCaches {
 
     private long allocateUncached(int k, long size, int site) {
         long[] one = new long[1];
-        heap.refill(classTier[k], classSize[k], site, one, 0, 1);
+        heap.refill(-1, classTier[k], classSize[k], site, one, 0, 1);
         mark(one[0], size);
         synchronized (registry) {
             retired.allocations[k]++;
