@@ -1,5 +1,6 @@
 package hakmem.api;
 
+import hakmem.api.runtime.Platform;
 import hakmem.api.runtime.PooledAllocator;
 import hakmem.api.runtime.Providers;
 import hakmem.api.spi.LearnerProvider;
@@ -118,6 +119,7 @@ public final class Hakmem {
         }
 
         public Allocator build() {
+            Platform.check();
             Concurrency c = concurrency != null ? concurrency : concurrencyProperty();
             Providers.Found found = providers == null || learners == null ? Providers.found() : null;
             List<TierProvider> available = providers != null ? providers : found.tiers();

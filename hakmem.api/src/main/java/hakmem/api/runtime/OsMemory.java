@@ -9,7 +9,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.util.Locale;
 
 /**
  * mmap, munmap and madvise through FFM downcalls (Linux on x86_64 and aarch64). Addresses travel as
@@ -37,12 +36,7 @@ public final class OsMemory {
     public static final long PAGE_SIZE;
 
     static {
-        String os = System.getProperty("os.name", "?");
-        String arch = System.getProperty("os.arch", "?").toLowerCase(Locale.ROOT);
-        if (!os.startsWith("Linux") || !(arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"))) {
-            throw new UnsupportedOperationException(
-                    "hakmem maps memory with Linux mmap on x86_64 or aarch64; this JVM runs on " + os + "/" + arch);
-        }
+        Platform.check();
         Linker linker = Linker.nativeLinker();
         SymbolLookup libc = linker.defaultLookup();
         Linker.Option errno = Linker.Option.captureCallState("errno");
