@@ -9,10 +9,13 @@ package hakmem.api;
  * @param hits            requests served from a thread cache
  * @param misses          requests that had to refill a thread cache from a tier core
  * @param reclaimed       caches of ended threads given back to the tier cores
+ * @param refused         cached blocks a tier core refused when they were given back (a fault: never
+ *                        handed out again, and 0 in a healthy allocator)
  */
-public record CacheStats(int threads, long cachedBlocks, long cachedBytes, long hits, long misses, long reclaimed) {
+public record CacheStats(int threads, long cachedBlocks, long cachedBytes, long hits, long misses, long reclaimed,
+                         long refused) {
 
-    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0);
+    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0, 0);
 
     /** Share of cacheable requests served from a thread cache, 0 when there were none. */
     public double hitRate() {

@@ -378,7 +378,7 @@ public final class PooledAllocator implements Allocator {
 
     /**
      * Frees {@code items[from..to)} into the cores that own them. Returns how many the cores refused
-     * (a block freed twice at once by two threads reaches a core twice): dropped, never handed out again.
+     * (none, unless the thread caches have a fault): dropped, never handed out again.
      */
     int giveBack(long[] items, int from, int to) {
         int refused = 0;

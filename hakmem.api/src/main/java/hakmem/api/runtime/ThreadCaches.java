@@ -39,8 +39,9 @@ import java.util.List;
  *       a thread that replaces an ended one takes over its shard (and its memory).</li>
  *   <li>Virtual threads never get a cache (millions of them would each hold memory), nor do threads
  *       beyond {@link #maxCaches}: they take the sharded path, marking blocks all the same.</li>
- *   <li>Races the marks do not cover: two threads freeing the same block at the same moment may both
- *       succeed; the duplicate is caught (and dropped, counted) when a magazine flushes it.</li>
+ *   <li>Two threads freeing the same block at the same moment: clearing the mark is a CAS, so exactly
+ *       one wins and the other gets a double free. Should a core still refuse a block given back (a
+ *       bug, not a race), the block is dropped and counted in {@code CacheStats.refused}.</li>
  * </ul>
  */
 final class ThreadCaches {
@@ -81,6 +82,9 @@ final class ThreadCaches {
         }
     }
 
+    /** Block marks: plain reads and writes by the block's holder, a CAS to clear one on free. */
+    private static final java.lang.invoke.VarHandle MARK = java.lang.invoke.MethodHandles.arrayElementVarHandle(char[].class);
+
     private static final Cache NONE = new Cache(null, 0, 0, -1);
     /** Cache by {@code threadId & (TABLE - 1)}, checked against its owner: cheaper than a ThreadLocal. */
     private static final int TABLE = 1024;
@@ -112,7 +116,8 @@ final class ThreadCaches {
     private long reclaimed;
     /** Blocks handed out by caches since reclaimed (hits and misses alike). */
     private long retiredCached;
-    private long duplicates;
+    /** Blocks a core refused when given back; see the class comment. */
+    private long refused;
 
     /**
      * @param tierClassSizes per cached tier (a prefix of the heap's tiers, in order), the class sizes
@@ -246,11 +251,12 @@ final class ThreadCaches {
         }
         int g = ChunkSpace.granule(p);
         int asked = states[g];
-        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0) {
+        // CAS, not a plain store: of two threads freeing the same block at once, exactly one wins and
+        // the other sees a double free, so a block never enters two magazines.
+        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0 || !MARK.compareAndSet(states, g, (char) asked, (char) 0)) {
             throw invalid(p);
         }
         Cache c = cache();
-        states[g] = 0;
         int k = classBySize[(asked + 15) >>> 4];
         if (c == NONE) {
             freeUncached(p, k, asked);
@@ -381,7 +387,7 @@ final class ThreadCaches {
             }
             n -= b;
         }
-        duplicates += heap.giveBack(c.slots, at, at + n);
+        refused += heap.giveBack(c.slots, at, at + n);
         c.count[k] = 0;
     }
 
@@ -408,7 +414,7 @@ final class ThreadCaches {
         int dropped = heap.giveBack(items, from, to);
         if (dropped > 0) {
             synchronized (registry) {
-                duplicates += dropped;
+                refused += dropped;
             }
         }
     }
@@ -539,13 +545,7 @@ final class ThreadCaches {
                 bytes += d * classSize[k];
             }
             long hits = handed + retiredCached - misses;
-            return new CacheStats(registry.size(), blocks, bytes, hits, misses, reclaimed);
-        }
-    }
-
-    long duplicatesDropped() {
-        synchronized (registry) {
-            return duplicates;
+            return new CacheStats(registry.size(), blocks, bytes, hits, misses, reclaimed, refused);
         }
     }
 }
