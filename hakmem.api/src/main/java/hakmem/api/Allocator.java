@@ -17,8 +17,11 @@ import java.lang.foreign.SegmentAllocator;
  *   <li>{@code free(0)} does nothing. Freeing an address this allocator never returned, an interior
  *       address or an address already freed throws {@link InvalidAddressException} naming it; nothing
  *       changes.</li>
- *   <li>A memory limit exceeded, or the OS refusing memory, throws {@link OutOfMemoryError}; nothing
- *       changes.</li>
+ *   <li>A memory limit exceeded, or the OS refusing memory, throws {@link OutOfMemoryError}; no block
+ *       changes (memory kept only for reuse may have been given back to make room).</li>
+ *   <li>{@link #close()} must not race with other calls: a call still running on another thread may
+ *       fail with {@link IllegalStateException} or, if it was touching memory as close() unmapped it,
+ *       crash the JVM, as any use of freed memory can.</li>
  *   <li>After {@link #close()}, every call but {@code close()} throws {@link IllegalStateException}.</li>
  * </ul>
  * After any of these exceptions the allocator stays consistent and usable.

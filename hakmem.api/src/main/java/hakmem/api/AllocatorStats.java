@@ -8,13 +8,14 @@ import java.util.NoSuchElementException;
  *
  * @param concurrency   the variant in use
  * @param tiers         each tier in size order, then the big-block path ({@code "big"})
- * @param reservedBytes bytes mapped from the OS in all (chunks and big blocks)
+ * @param reservedBytes bytes mapped from the OS in all: the tiers', the big blocks' and {@code retainedBytes}
+ * @param retainedBytes bytes of chunks released by the tiers and kept committed for reuse
  * @param memoryLimit   the limit on {@code reservedBytes}, {@code Long.MAX_VALUE} when unlimited
  * @param learner       the learner's id and state, or {@code "off"}
  * @param caches        the thread caches' counters ({@link CacheStats#NONE} unless TLS)
  */
 public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, long reservedBytes,
-                             long memoryLimit, String learner, CacheStats caches) {
+                             long retainedBytes, long memoryLimit, String learner, CacheStats caches) {
 
     public AllocatorStats {
         tiers = List.copyOf(tiers);

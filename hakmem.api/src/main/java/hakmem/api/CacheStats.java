@@ -7,7 +7,7 @@ package hakmem.api;
  * @param cachedBlocks    blocks sitting in thread caches and their shared depots, free to hand out
  * @param cachedBytes     bytes of those blocks
  * @param hits            requests served from a thread cache
- * @param misses          requests that had to refill a thread cache from a tier core
+ * @param misses          requests that found their magazine empty and refilled it (from the depot or a core)
  * @param reclaimed       caches of ended threads given back to the tier cores
  * @param refused         cached blocks a tier core refused when they were given back (a fault: never
  *                        handed out again, and 0 in a healthy allocator)

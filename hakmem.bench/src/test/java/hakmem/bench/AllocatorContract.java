@@ -234,7 +234,7 @@ abstract class AllocatorContract {
         assertEquals(SIZES.length, s.liveBlocks());
         assertEquals(asked, s.liveBytes());
         assertTrue(s.reservedBytes() >= asked);
-        assertEquals(s.reservedBytes(), s.tiers().stream().mapToLong(t -> t.reservedBytes()).sum());
+        assertEquals(s.reservedBytes(), s.tiers().stream().mapToLong(t -> t.reservedBytes()).sum() + s.retainedBytes());
         s.tiers().forEach(t -> assertTrue(t.handedBytes() >= t.liveBytes(), t.toString()));
         for (long p : ps) {
             allocator.free(p);
@@ -297,6 +297,20 @@ abstract class AllocatorContract {
             limited.trim();
             long p = limited.malloc(3 << 20);
             limited.free(p);
+        }
+    }
+
+    @Test
+    void memoryKeptForReuseGivesWayBeforeTheLimitIsDeclaredExceeded() {
+        try (Allocator limited = createLimited(13L << 20)) {
+            for (int i = 0; i < 3; i++) {
+                limited.free(limited.malloc(4L << 20)); // three big mappings, kept in the big-block cache
+            }
+            long p = limited.malloc(64); // a tier needs a chunk: the cache must make room, not an OutOfMemoryError
+            long q = limited.malloc(5L << 20);
+            limited.free(p);
+            limited.free(q);
+            assertEquals(0, limited.stats().liveBlocks());
         }
     }
 

@@ -115,6 +115,18 @@ class ThreadCachesTest {
     }
 
     @Test
+    void refillsThatFailDoNotCountAsMisses() {
+        try (Allocator a = Hakmem.builder().concurrency(Concurrency.TLS).shards(1).learning(false).memoryLimit(1 << 20).build()) {
+            for (int i = 0; i < 5; i++) {
+                assertThrows(OutOfMemoryError.class, () -> a.malloc(64)); // a tiny chunk is 2 MiB
+            }
+            CacheStats c = a.stats().caches();
+            assertEquals(0, c.misses(), c.toString());
+            assertEquals(0, c.hits(), c.toString());
+        }
+    }
+
+    @Test
     void cachedBytesAreVisibleAndTrimReturnsThem() {
         try (Allocator a = tls()) {
             List<Long> ps = new ArrayList<>();

@@ -44,7 +44,7 @@ final class L2Core implements TierCore {
     /** Most bytes of empty spare runs kept across all classes. */
     static final long RETAIN_LIMIT = 1L << 20;
     /** Floor of the budget of free pages kept undiscarded. */
-    static final long DEFAULT_DIRTY = 1L << 20;
+    static final long DEFAULT_DIRTY = 16L << 20;
     /** The dirty budget grows as held bytes >>> this. */
     static final int DIRTY_RATIO_SHIFT = 3;
 

@@ -24,6 +24,8 @@ final class BigBlocks {
     }
 
     private final Budget budget;
+    /** Gives memory kept for reuse elsewhere (retained chunks) back when the limit is near. */
+    private final Runnable onPressure;
     private final long page = OsMemory.PAGE_SIZE;
     private final TreeMap<Long, Block> live = new TreeMap<>();
     private long[] cacheAddress = new long[16];
@@ -36,8 +38,9 @@ final class BigBlocks {
     private long frees;
     private long cacheHits;
 
-    BigBlocks(Budget budget) {
+    BigBlocks(Budget budget, Runnable onPressure) {
         this.budget = budget;
+        this.onPressure = onPressure;
     }
 
     /** A zero-filled block when {@code zero}, else contents undefined. */
@@ -87,6 +90,7 @@ final class BigBlocks {
         long span = alignment > page ? length + alignment - page : length;
         if (!budget.fits(span)) {
             evictCached(0, 0);
+            onPressure.run();
         }
         budget.take(span);
         long mapping;

@@ -6,7 +6,8 @@ import hakmem.api.spi.ChunkSource;
  * One reserved range of address space cut into chunks of {@link #CHUNK_SIZE} bytes, each aligned to its
  * size. A chunk's index is {@code (address - base) >>> CHUNK_SHIFT}, so the owner of any address is one
  * array read away (hakmem's SuperSlab mask). Chunks are committed when a tier core acquires them and
- * decommitted when it releases them; the reservation itself costs no memory.
+ * decommitted when it releases them, or kept committed up to a limit for the next acquire; the
+ * reservation itself costs no memory.
  *
  * <p>Acquire and release are rare (a chunk serves thousands of blocks) and synchronized. {@link #ownerOf}
  * is a plain read from any thread: an owner is written before the chunk's first block is handed out and
@@ -37,6 +38,15 @@ public final class ChunkSpace implements AutoCloseable {
     private int freeCount;
     private int neverUsed;
     private boolean closed;
+    /**
+     * Released chunks kept committed, pages and all, for the next acquire: a burst that frees
+     * everything and then allocates again (hakmem's json and mir scenarios) would otherwise pay a
+     * page fault for every page, every round. Bounded by {@code retainLimit}; {@link #trimRetained()}
+     * gives them back.
+     */
+    private final int[] retained;
+    private int retainedCount;
+    private long retainLimit;
 
     private ChunkSpace(long capacity, Budget budget) {
         long chunks = (capacity + CHUNK_SIZE - 1) >>> CHUNK_SHIFT;
@@ -52,6 +62,46 @@ public final class ChunkSpace implements AutoCloseable {
         this.attachment = new Object[(int) chunks];
         this.freeChunks = new int[(int) chunks];
         this.blockStates = new char[(int) chunks][];
+        this.retained = new int[(int) chunks];
+    }
+
+    /** Run (outside this space's lock) when a chunk does not fit the budget, before one retry. */
+    private volatile Runnable onPressure;
+
+    public void onPressure(Runnable relief) {
+        this.onPressure = relief;
+    }
+
+    /** Keep up to {@code bytes} of released chunks committed for reuse (0: give each back at once). */
+    public synchronized void retainLimit(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("retain limit must be >= 0: " + bytes);
+        }
+        this.retainLimit = bytes;
+        while ((long) retainedCount * CHUNK_SIZE > retainLimit) {
+            decommitRetained();
+        }
+    }
+
+    /** Gives every retained chunk back to the OS. */
+    public synchronized void trimRetained() {
+        while (retainedCount > 0) {
+            decommitRetained();
+        }
+    }
+
+    /** Bytes of released chunks kept committed. */
+    public synchronized long retainedBytes() {
+        return (long) retainedCount * CHUNK_SIZE;
+    }
+
+    private void decommitRetained() {
+        int index = retained[--retainedCount];
+        if (!closed) {
+            OsMemory.decommit(base + ((long) index << CHUNK_SHIFT), CHUNK_SIZE);
+        }
+        freeChunks[freeCount++] = index;
+        budget.give(CHUNK_SIZE);
     }
 
     /** Bytes per block-state entry: every block of a tracked owner starts on a multiple of this. */
@@ -116,6 +166,12 @@ public final class ChunkSpace implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("allocator is closed");
         }
+        if (retainedCount > 0) {
+            // Still committed and still counted in the budget: hand it over as it is.
+            int index = retained[--retainedCount];
+            claim(index, tag, meta);
+            return base + ((long) index << CHUNK_SHIFT);
+        }
         if (freeCount == 0 && neverUsed == owner.length) {
             throw new OutOfMemoryError("hakmem: pooled address space of " + capacity + " bytes is exhausted");
         }
@@ -129,12 +185,16 @@ public final class ChunkSpace implements AutoCloseable {
             budget.give(CHUNK_SIZE);
             throw e;
         }
+        claim(index, tag, meta);
+        return chunk;
+    }
+
+    private void claim(int index, int tag, Object meta) {
         owner[index] = tag;
         attachment[index] = meta;
         if (tag < tracked.length && tracked[tag]) {
             blockStates[index] = new char[(int) (CHUNK_SIZE >>> GRANULE_SHIFT)];
         }
-        return chunk;
     }
 
     synchronized void release(int tag, long chunk) {
@@ -147,11 +207,19 @@ public final class ChunkSpace implements AutoCloseable {
         owner[index] = NONE;
         attachment[index] = null;
         blockStates[index] = null;
-        if (!closed) {
-            OsMemory.decommit(chunk, CHUNK_SIZE);
+        if (!closed && (long) (retainedCount + 1) * CHUNK_SIZE <= retainLimit) {
+            retained[retainedCount++] = index;
+            return;
         }
-        freeChunks[freeCount++] = index;
-        budget.give(CHUNK_SIZE);
+        try {
+            if (!closed) {
+                OsMemory.decommit(chunk, CHUNK_SIZE);
+            }
+        } finally {
+            // Even if the OS refused: the chunk is no one's now, and is reused (committed again) later.
+            freeChunks[freeCount++] = index;
+            budget.give(CHUNK_SIZE);
+        }
     }
 
     /** The attachment of the chunk holding {@code address} if owner {@code tag} holds it, else null. */
@@ -216,7 +284,17 @@ public final class ChunkSpace implements AutoCloseable {
 
         @Override
         public long acquire(Object attachment) {
-            long chunk = space.acquire(tag, attachment);
+            long chunk;
+            try {
+                chunk = space.acquire(tag, attachment);
+            } catch (OutOfMemoryError e) {
+                Runnable relief = space.onPressure;
+                if (relief == null) {
+                    throw e;
+                }
+                relief.run();
+                chunk = space.acquire(tag, attachment);
+            }
             reserved += CHUNK_SIZE;
             return chunk;
         }
@@ -234,12 +312,20 @@ public final class ChunkSpace implements AutoCloseable {
 
         @Override
         public void discard(long address, long length) {
-            if (((address | length) & (OsMemory.PAGE_SIZE - 1)) != 0 || length <= 0
-                    || space.attachment(tag, address) == null || space.attachment(tag, address + length - 1) == null) {
+            if (((address | length) & (OsMemory.PAGE_SIZE - 1)) != 0 || length <= 0 || !ownsRange(address, length)) {
                 throw new IllegalArgumentException("discard(0x" + Long.toHexString(address) + ", " + length
                         + ") is not a page range of this source's chunks");
             }
             OsMemory.discard(address, length);
+        }
+
+        private boolean ownsRange(long address, long length) {
+            for (long at = address & -CHUNK_SIZE; at < address + length; at += CHUNK_SIZE) {
+                if (space.attachment(tag, at) == null) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         @Override

@@ -92,7 +92,18 @@ public final class PooledAllocator implements Allocator {
         this.shardCount = shards;
         Budget budget = new Budget(memoryLimit);
         this.space = ChunkSpace.reserve(reservation, budget);
-        this.big = new BigBlocks(budget);
+        this.big = new BigBlocks(budget, space::trimRetained);
+        // A tier short of budget for a chunk first empties the big-block cache (shard lock, then bigLock:
+        // the one order these two are ever taken in).
+        space.onPressure(() -> {
+            bigLock.lock();
+            try {
+                big.trim();
+            } finally {
+                bigLock.unlock();
+            }
+        });
+        space.retainLimit(policy.retainedChunkBytes());
         List<Tier> made = new ArrayList<>();
         List<Shard> tagged = new ArrayList<>();
         tagged.add(null);
@@ -111,12 +122,26 @@ public final class PooledAllocator implements Allocator {
         }
         this.tiers = made.toArray(Tier[]::new);
         this.byTag = tagged.toArray(Shard[]::new);
-        this.caches = concurrency == Concurrency.TLS ? threadCaches(shards) : null;
+        ThreadCaches madeCaches;
+        Learner started;
+        try {
+            madeCaches = concurrency == Concurrency.TLS ? threadCaches(shards) : null;
+        } catch (RuntimeException | Error e) {
+            space.close();
+            throw e;
+        }
+        this.caches = madeCaches;
         if (learnerProvider == null) {
             this.learner = null;
             this.learnerName = "off";
         } else {
-            this.learner = learnerProvider.start(new Context());
+            try {
+                started = learnerProvider.start(new Context());
+            } catch (RuntimeException | Error e) {
+                space.close();
+                throw e;
+            }
+            this.learner = started;
             this.learnerName = learnerProvider.id();
         }
     }
@@ -124,14 +149,16 @@ public final class PooledAllocator implements Allocator {
     /**
      * Thread caches for the leading tiers whose classes suit them: every class a multiple of the block
      * state granule (classes below it are skipped: their requests round up), the last class covering
-     * the tier's maxSize, and maxSize small enough for a block's asked size to fit a state entry.
+     * the tier's maxSize, and maxSize a multiple of the granule (a size maps to one tier's class) small
+     * enough for a block's asked size to fit a state entry.
      */
     private ThreadCaches threadCaches(int shards) {
         List<long[]> classes = new ArrayList<>();
         List<Long> max = new ArrayList<>();
         for (Tier t : tiers) {
             long[] sizes = java.util.Arrays.stream(t.shards[0].core.classSizes()).filter(s -> s >= ChunkSpace.GRANULE).toArray();
-            boolean fits = sizes.length > 0 && t.maxSize <= Character.MAX_VALUE && sizes[sizes.length - 1] >= t.maxSize
+            boolean fits = sizes.length > 0 && t.maxSize <= Character.MAX_VALUE && t.maxSize % ChunkSpace.GRANULE == 0
+                    && sizes[sizes.length - 1] >= t.maxSize
                     && java.util.Arrays.stream(sizes).allMatch(s -> s % ChunkSpace.GRANULE == 0);
             if (!fits) {
                 break;
@@ -183,14 +210,11 @@ public final class PooledAllocator implements Allocator {
         for (int i = 0; i < tiers.length; i++) {
             Tier t = tiers[i];
             if (size <= t.maxSize) {
-                long p = allocateIn(t, size, alignment, site);
+                long p = allocateIn(t, size, alignment, site, zero);
                 if (p != 0 && c != null && i < c.cachedTiers()) {
                     c.noteDirect(p, size);
                 }
                 if (p != 0) {
-                    if (zero) {
-                        MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
-                    }
                     return p;
                 }
                 break;
@@ -199,12 +223,17 @@ public final class PooledAllocator implements Allocator {
         return allocateBig(size, alignment, zero);
     }
 
-    private long allocateIn(Tier t, long size, long alignment, int site) {
+    private long allocateIn(Tier t, long size, long alignment, int site, boolean zero) {
         Shard s = t.shards[shardOfThread()];
         s.lock.lock();
         try {
             checkOpen();
-            return s.core.allocate(size, alignment, site);
+            long p = s.core.allocate(size, alignment, site);
+            if (zero && p != 0) {
+                // Under the lock: close() cannot unmap the chunk while this writes to it.
+                MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
+            }
+            return p;
         } finally {
             s.lock.unlock();
         }
@@ -433,6 +462,9 @@ public final class PooledAllocator implements Allocator {
     @Override
     public AllocatorStats stats() {
         checkOpen();
+        if (caches != null) {
+            caches.reclaimEndedThreads(); // before the cores' snapshot, which their blocks would change
+        }
         List<TierStats> out = new ArrayList<>();
         for (Tier t : tiers) {
             List<TierStats> parts = new ArrayList<>();
@@ -455,7 +487,7 @@ public final class PooledAllocator implements Allocator {
             bigLock.unlock();
         }
         if (caches == null) {
-            return new AllocatorStats(concurrency, out, space.budget().reserved(), space.budget().limit(),
+            return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),
                     learner == null ? learnerName : learnerName + " " + learner.state(), CacheStats.NONE);
         }
         // Cores count blocks in thread caches as live; the caches count what users hold.
@@ -466,7 +498,7 @@ public final class PooledAllocator implements Allocator {
             out.set(i, new TierStats(core.tier(), n[0], n[1], n[0] - n[1], n[2], core.handedBytes() - n[3],
                     core.reservedBytes(), core.classes()));
         }
-        return new AllocatorStats(concurrency, out, space.budget().reserved(), space.budget().limit(),
+        return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),
                 learner == null ? learnerName : learnerName + " " + learner.state(), caches.stats());
     }
 
@@ -494,6 +526,7 @@ public final class PooledAllocator implements Allocator {
         } finally {
             bigLock.unlock();
         }
+        space.trimRetained();
     }
 
     @Override
@@ -504,26 +537,36 @@ public final class PooledAllocator implements Allocator {
             }
             closed = true;
         }
-        if (learner != null) {
-            learner.close();
+        try {
+            if (learner != null) {
+                learner.close();
+            }
+        } finally {
+            releaseEverything();
         }
-        for (Shard s : byTag) {
-            if (s != null) {
-                s.lock.lock();
-                try {
-                    s.core.close();
-                } finally {
-                    s.lock.unlock();
+    }
+
+    private void releaseEverything() {
+        try {
+            for (Shard s : byTag) {
+                if (s != null) {
+                    s.lock.lock();
+                    try {
+                        s.core.close();
+                    } finally {
+                        s.lock.unlock();
+                    }
                 }
             }
-        }
-        bigLock.lock();
-        try {
-            big.close();
+            bigLock.lock();
+            try {
+                big.close();
+            } finally {
+                bigLock.unlock();
+            }
         } finally {
-            bigLock.unlock();
+            space.close(); // unmaps everything whatever a core did
         }
-        space.close();
     }
 
     private void checkOpen() {
@@ -564,6 +607,7 @@ public final class PooledAllocator implements Allocator {
         public void publish(Policy next) {
             // A volatile write: the hot path's next read of `policy` sees the whole new snapshot.
             policy = java.util.Objects.requireNonNull(next, "policy");
+            space.retainLimit(next.retainedChunkBytes());
         }
     }
 }

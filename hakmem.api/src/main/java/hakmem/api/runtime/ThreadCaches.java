@@ -21,9 +21,9 @@ import java.util.List;
  *       each under that core's lock.</li>
  *   <li>Every block a user holds is marked in its chunk's block-state array ({@link ChunkSpace}) with
  *       the size asked (never 0); blocks in magazines and in cores are 0. Allocation writes the mark
- *       after popping the block, free reads and clears it before pushing: plain accesses suffice, since
- *       only the thread holding the block touches its entry, and a block passes between threads only
- *       through the user's own synchronization, which orders the write before the read.</li>
+ *       with a plain store after popping the block (no one else can reach it yet); free reads it and
+ *       clears it with a CAS before pushing. A block passes between threads only through the user's
+ *       own synchronization, which orders the mark's write before the free's read.</li>
  *   <li>A free of a block with no mark is not a block the user holds: the slow path asks the owning
  *       core, under its lock, and throws the exact reason (a block the core counts as live but that
  *       carries no mark sits in some magazine: a double free). Nothing changes before the throw.</li>
@@ -287,14 +287,17 @@ final class ThreadCaches {
     }
 
     private void mark(long p, long size) {
-        space.blockStates(p)[ChunkSpace.granule(p)] = (char) size;
+        char[] states = space.blockStates(p);
+        if (states == null) {
+            throw new IllegalStateException("allocator is closed"); // close() released the chunk under us
+        }
+        states[ChunkSpace.granule(p)] = (char) size;
     }
 
     // ---- slow paths ---------------------------------------------------------------------------------
 
     private long refill(Cache c, int k, long size, int site) {
-        c.misses++;
-        if ((c.misses & 255) == 1) {
+        if ((c.misses & 255) == 0) {
             synchronized (registry) {
                 reclaimEnded();
             }
@@ -312,6 +315,7 @@ final class ThreadCaches {
         }
         long p = c.slots[base[k] + got - 1];
         c.count[k] = got - 1;
+        c.misses++; // counted once the refill succeeded, so hits (handed out - misses) never go negative
         mark(p, size);
         c.allocations[k]++;
         c.liveBytes[k] += size;
@@ -386,9 +390,10 @@ final class ThreadCaches {
                 break;
             }
             n -= b;
+            c.count[k] = n; // as each batch leaves, so a failure below never hands a block on twice
         }
-        refused += heap.giveBack(c.slots, at, at + n);
         c.count[k] = 0;
+        refused += heap.giveBack(c.slots, at, at + n);
     }
 
     /** Empties every depot into the cores. */
@@ -470,6 +475,12 @@ final class ThreadCaches {
             reclaimEnded();
         }
         drainDepots();
+    }
+
+    void reclaimEndedThreads() {
+        synchronized (registry) {
+            reclaimEnded();
+        }
     }
 
     /** Guarded by registry. */

@@ -15,7 +15,8 @@ public interface ChunkSource extends AutoCloseable {
     long chunkSize();
 
     /**
-     * Maps a fresh chunk (readable, writable, zero-filled) and remembers {@code attachment} for it.
+     * Maps a chunk (readable, writable) and remembers {@code attachment} for it. A fresh chunk is
+     * zero-filled; one the allocator kept committed after a release may still hold old data.
      *
      * @throws OutOfMemoryError when the allocator's memory limit or address space is exhausted
      */

@@ -1,8 +1,8 @@
 package hakmem.api.spi;
 
 /**
- * A learning engine. At most one is used per allocator: the one named by
- * {@code Hakmem.builder().learner(id)} or the {@code hakmem.learner} property, else the only one found.
+ * A learning engine. At most one is used per allocator: the only one found, or the one handed to
+ * {@code Hakmem.builder().learnerProviders(...)}; several found is an error naming them all.
  * The learner runs off the hot path (its own daemon thread) and steers the allocator only through
  * {@link LearnerContext#publish(Policy)}.
  */

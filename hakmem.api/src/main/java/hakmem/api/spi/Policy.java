@@ -6,11 +6,14 @@ package hakmem.api.spi;
  *
  * @param bigCacheBlocks most freed big-block mappings kept for reuse (hakmem's BigCache), 0 to disable
  * @param bigCacheBytes  most bytes kept in those mappings
+ * @param retainedChunkBytes most bytes of chunks the tiers released kept committed (pages resident) for
+ *                       reuse, so a burst that comes back does not fault every page in again; 0 to give
+ *                       them back at once. {@code trim()} gives them back in any case.
  */
-public record Policy(int bigCacheBlocks, long bigCacheBytes) {
+public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkBytes) {
 
     /** The policy an allocator starts with. */
-    public static final Policy DEFAULT = new Policy(16, 64L << 20);
+    public static final Policy DEFAULT = new Policy(16, 64L << 20, 128L << 20);
 
     public Policy {
         if (bigCacheBlocks < 0 || bigCacheBlocks > 4096) {
@@ -18,6 +21,9 @@ public record Policy(int bigCacheBlocks, long bigCacheBytes) {
         }
         if (bigCacheBytes < 0) {
             throw new IllegalArgumentException("bigCacheBytes must be >= 0: " + bigCacheBytes);
+        }
+        if (retainedChunkBytes < 0) {
+            throw new IllegalArgumentException("retainedChunkBytes must be >= 0: " + retainedChunkBytes);
         }
     }
 }

@@ -134,10 +134,40 @@ class BigPathTest {
         try (Allocator a = Hakmem.builder().tiers().learnerProviders(List.of(fixed)).build()) {
             assertEquals("fixed FROZEN", a.stats().learner());
             assertEquals(Policy.DEFAULT, ctx.get().policy());
-            ctx.get().publish(new Policy(0, 0));
+            ctx.get().publish(new Policy(0, 0, 0));
             a.free(a.malloc(50_000));
             assertEquals(0, a.stats().reservedBytes(), "with no cache allowed, a freed mapping is unmapped at once");
         }
+    }
+
+    @Test
+    void aFailedBuildGivesItsAddressSpaceBack() throws Exception {
+        LearnerProvider broken = new LearnerProvider() {
+            @Override
+            public String id() {
+                return "broken";
+            }
+
+            @Override
+            public Learner start(LearnerContext context) {
+                throw new IllegalStateException("cannot start");
+            }
+        };
+        long before = vmSizeKiB();
+        for (int i = 0; i < 20; i++) {
+            assertThrows(IllegalStateException.class, () -> Hakmem.builder().tiers().learnerProviders(List.of(broken)).build());
+        }
+        // Each build reserves 64 GiB of address space: twenty leaked would add 1.25 TiB.
+        assertTrue(vmSizeKiB() - before < (64L << 20), "VmSize grew by " + (vmSizeKiB() - before) + " KiB");
+    }
+
+    private static long vmSizeKiB() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmSize:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new AssertionError("no VmSize in /proc/self/status");
     }
 
     @Test
