@@ -36,7 +36,6 @@ final class BigBlocks {
     private long liveRequested;
     private long allocations;
     private long frees;
-    private long cacheHits;
 
     BigBlocks(Budget budget, Runnable onPressure) {
         this.budget = budget;
@@ -53,7 +52,6 @@ final class BigBlocks {
             length = cacheLength[hit];
             cachedBytes -= length;
             removeCached(hit);
-            cacheHits++;
             if (zero) {
                 OsMemory.discard(address, length);
             }
@@ -163,10 +161,6 @@ final class BigBlocks {
         return block.length;
     }
 
-    boolean isLive(long address) {
-        return live.containsKey(address);
-    }
-
     private InvalidAddressException invalid(long address) {
         Map.Entry<Long, Block> below = live.floorEntry(address);
         if (below != null && address - below.getKey() < below.getValue().length) {
@@ -195,10 +189,6 @@ final class BigBlocks {
         live.clear();
         liveLength = 0;
         liveRequested = 0;
-    }
-
-    long cacheHits() {
-        return cacheHits;
     }
 
     TierStats stats() {

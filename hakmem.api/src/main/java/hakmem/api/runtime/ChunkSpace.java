@@ -144,9 +144,6 @@ public final class ChunkSpace implements AutoCloseable {
         return budget;
     }
 
-    public long capacity() {
-        return capacity;
-    }
 
     /** Owner tag of the chunk holding {@code address}; {@link #NONE} if none or outside this space. */
     public int ownerOf(long address) {
@@ -155,11 +152,6 @@ public final class ChunkSpace implements AutoCloseable {
             return NONE;
         }
         return owner[(int) (offset >>> CHUNK_SHIFT)];
-    }
-
-    /** Whether {@code address} lies in this space's reservation. */
-    public boolean contains(long address) {
-        return Long.compareUnsigned(address - base, capacity) < 0;
     }
 
     synchronized long acquire(int tag, Object meta) {
@@ -271,10 +263,6 @@ public final class ChunkSpace implements AutoCloseable {
             this.space = space;
             this.tag = tag;
             this.ownsSpace = ownsSpace;
-        }
-
-        public int tag() {
-            return tag;
         }
 
         @Override

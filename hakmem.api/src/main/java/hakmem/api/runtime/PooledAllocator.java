@@ -575,10 +575,6 @@ public final class PooledAllocator implements Allocator {
         }
     }
 
-    Policy policy() {
-        return policy;
-    }
-
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("hakmem ").append(concurrency);
