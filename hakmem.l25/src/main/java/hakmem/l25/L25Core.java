@@ -55,7 +55,7 @@ final class L25Core implements TierCore {
     /** Cache budget of a core: two chunks' worth of freed blocks. */
     static final long DEFAULT_RETAINED = 4L << 20;
     /** Floor of the budget of free pages kept undiscarded, all chunks together. */
-    static final long DEFAULT_DIRTY = 64L << 20;
+    static final long DEFAULT_DIRTY = 128L << 20;
     /** The dirty budget grows as held bytes >>> this. */
     static final int DIRTY_RATIO_SHIFT = 3;
     /**
