@@ -10,9 +10,7 @@ import java.lang.foreign.MemorySegment;
  * with it are kept short ({@link Allocators.Spec#maxSeconds()}). Blocks are 16-byte aligned, as
  * {@code malloc}'s are. Handles index a {@link HandleTable} of the arenas.
  */
-public final class ArenaBackend implements Backend {
-
-    private final HandleTable<Arena> table = new HandleTable<>(HandleTable.DEFAULT_CAPACITY);
+public final class ArenaBackend extends HandleBackend<Arena> {
 
     @Override
     public String name() {
@@ -23,30 +21,11 @@ public final class ArenaBackend implements Backend {
     public long malloc(long size) {
         Arena arena = Arena.ofShared();
         MemorySegment s = arena.allocate(Math.max(size, 1), 16);
-        return table.put(arena, s.address(), size);
+        return put(arena, s.address(), size);
     }
 
     @Override
-    public void free(long handle) {
-        table.remove(handle).close();
-    }
-
-    @Override
-    public long address(long handle) {
-        return table.address(handle);
-    }
-
-    @Override
-    public long liveBlocks() {
-        return table.liveBlocks();
-    }
-
-    @Override
-    public long liveBytes() {
-        return table.liveBytes();
-    }
-
-    @Override
-    public void close() {
+    void release(Arena arena) {
+        arena.close();
     }
 }

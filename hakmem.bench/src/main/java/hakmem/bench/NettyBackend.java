@@ -20,11 +20,10 @@ import java.lang.foreign.MemorySegment;
  * address comes from {@code memoryAddress()} when Netty uses {@code sun.misc.Unsafe}, else from the
  * buffer's NIO view. Reserved bytes are Netty's own {@code usedDirectMemory()}.
  */
-public final class NettyBackend implements Backend {
+public final class NettyBackend extends HandleBackend<ByteBuf> {
 
     private final String name;
     private final ByteBufAllocator allocator;
-    private final HandleTable<ByteBuf> table = new HandleTable<>(HandleTable.DEFAULT_CAPACITY);
 
     private NettyBackend(String name, ByteBufAllocator allocator) {
         this.name = name;
@@ -54,35 +53,16 @@ public final class NettyBackend implements Backend {
         ByteBuf buf = allocator.directBuffer(n, n);
         long address = buf.hasMemoryAddress() ? buf.memoryAddress()
                 : MemorySegment.ofBuffer(buf.internalNioBuffer(0, n)).address();
-        return table.put(buf, address, size);
+        return put(buf, address, size);
     }
 
     @Override
-    public void free(long handle) {
-        table.remove(handle).release();
-    }
-
-    @Override
-    public long address(long handle) {
-        return table.address(handle);
-    }
-
-    @Override
-    public long liveBlocks() {
-        return table.liveBlocks();
-    }
-
-    @Override
-    public long liveBytes() {
-        return table.liveBytes();
+    void release(ByteBuf buf) {
+        buf.release();
     }
 
     @Override
     public long reservedBytes() {
         return allocator instanceof ByteBufAllocatorMetricProvider m ? m.metric().usedDirectMemory() : -1;
-    }
-
-    @Override
-    public void close() {
     }
 }

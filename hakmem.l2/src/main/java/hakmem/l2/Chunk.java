@@ -1,5 +1,7 @@
 package hakmem.l2;
 
+import hakmem.api.spi.DirtyPages;
+
 /**
  * Out-of-band metadata of one 2 MiB chunk: which of its 32 pages of 64 KiB are carved into runs, the
  * run covering each page (so a block's run is one array read away from its address), and which free
@@ -13,11 +15,8 @@ final class Chunk {
     final L2Core core;
     /** Bit p set: page p belongs to a run. */
     int used;
-    /** Bit p set: page p is free but not discarded since a run last used it. */
-    int dirty;
-    /** Links in the core's list of chunks with dirty pages, oldest first. */
-    Chunk prevDirty;
-    Chunk nextDirty;
+    /** Which free pages are not discarded since a run last used them (the core's {@code DirtyPages}). */
+    final DirtyPages.Pages dirty = new DirtyPages.Pages(this);
     /** The run covering each page, null for a free page. */
     final Run[] runs = new Run[PAGES];
     /** Base address, set once the source has mapped the chunk. */

@@ -5,6 +5,7 @@ import hakmem.api.InvalidAddressException;
 import hakmem.api.InvalidAddressException.Reason;
 import hakmem.api.TierStats;
 import hakmem.api.spi.ChunkSource;
+import hakmem.api.spi.DirtyPages;
 import hakmem.api.spi.TierCore;
 
 import java.util.ArrayList;
@@ -59,13 +60,10 @@ final class L2Core implements TierCore {
     private final long[] liveBytes = new long[SizeClass.COUNT];
     private final long[] runs = new long[SizeClass.COUNT];
 
-    private final long dirtyFloor;
-    private long dirtyBytes;
+    /** Free pages of released runs kept undiscarded, oldest chunk discarded first. */
+    private final DirtyPages dirty;
     /** Bytes of all runs held. */
     private long heldBytes;
-    /** Chunks with dirty pages, oldest first: the first discarded when the budget shrinks. */
-    private Chunk dirtyHead;
-    private Chunk dirtyTail;
 
     private Chunk[] chunkList = new Chunk[4];
     private int chunkCount;
@@ -82,11 +80,8 @@ final class L2Core implements TierCore {
         if (chunks.chunkSize() != CHUNK_SIZE) {
             throw new IllegalArgumentException("l2 needs chunks of " + CHUNK_SIZE + " bytes, not " + chunks.chunkSize());
         }
-        if (dirtyFloor < 0) {
-            throw new IllegalArgumentException("dirty budget must be >= 0: " + dirtyFloor);
-        }
         this.chunks = chunks;
-        this.dirtyFloor = dirtyFloor;
+        this.dirty = new DirtyPages(chunks, SizeClass.PAGE_SHIFT, dirtyFloor, DIRTY_RATIO_SHIFT);
     }
 
     // ---------------------------------------------------------------- allocate
@@ -179,13 +174,7 @@ final class L2Core implements TierCore {
         if (ch == spareChunk) {
             spareChunk = null;
         }
-        if ((ch.dirty & mask) != 0) {
-            dirtyBytes -= (long) Integer.bitCount(ch.dirty & mask) << SizeClass.PAGE_SHIFT;
-            ch.dirty &= ~mask;
-            if (ch.dirty == 0) {
-                unlinkDirty(ch);
-            }
-        }
+        dirty.take(ch.dirty, mask);
         heldBytes += r.bytes();
         ch.used |= mask;
         for (int p = firstPage; p < firstPage + r.pages; p++) {
@@ -266,11 +255,7 @@ final class L2Core implements TierCore {
     }
 
     private void releaseChunk(Chunk ch) {
-        if (ch.dirty != 0) {
-            dirtyBytes -= (long) Integer.bitCount(ch.dirty) << SizeClass.PAGE_SHIFT;
-            ch.dirty = 0;
-            unlinkDirty(ch);
-        }
+        dirty.forget(ch.dirty);
         Chunk last = chunkList[--chunkCount];
         chunkList[ch.index] = last;
         last.index = ch.index;
@@ -280,69 +265,12 @@ final class L2Core implements TierCore {
 
     /** Bytes of free pages that may stay undiscarded now. */
     long dirtyBudget() {
-        return Math.max(dirtyFloor, heldBytes >>> DIRTY_RATIO_SHIFT);
+        return dirty.budget(heldBytes);
     }
 
-    /**
-     * Free pages {@code mask} of a chunk stay dirty within the budget, else they are discarded; then, as
-     * the budget shrank with the bytes held, chunks dirtied longest ago are discarded until it holds.
-     */
+    /** Free pages {@code mask} of a chunk stay dirty within the budget, else they are discarded. */
     private void keepOrDiscard(Chunk ch, int mask) {
-        long bytes = (long) Integer.bitCount(mask) << SizeClass.PAGE_SHIFT;
-        long budget = dirtyBudget();
-        if (bytes != 0 && dirtyBytes + bytes <= budget) {
-            if (ch.dirty == 0) {
-                linkDirty(ch);
-            }
-            ch.dirty |= mask;
-            dirtyBytes += bytes;
-        } else if (bytes != 0) {
-            chunks.discard(ch.base + ((long) Integer.numberOfTrailingZeros(mask) << SizeClass.PAGE_SHIFT), bytes);
-        }
-        while (dirtyBytes > budget) {
-            Chunk oldest = dirtyHead;
-            discardDirty(oldest);
-        }
-    }
-
-    /** Discards every dirty page of a chunk, stretch by stretch. */
-    private void discardDirty(Chunk ch) {
-        int mask = ch.dirty;
-        while (mask != 0) {
-            int from = Integer.numberOfTrailingZeros(mask);
-            int to = Integer.numberOfTrailingZeros(~(mask >>> from)) + from;
-            chunks.discard(ch.base + ((long) from << SizeClass.PAGE_SHIFT), (long) (to - from) << SizeClass.PAGE_SHIFT);
-            mask &= to >= Chunk.PAGES ? 0 : -1 << to;
-        }
-        dirtyBytes -= (long) Integer.bitCount(ch.dirty) << SizeClass.PAGE_SHIFT;
-        ch.dirty = 0;
-        unlinkDirty(ch);
-    }
-
-    private void linkDirty(Chunk ch) {
-        ch.prevDirty = dirtyTail;
-        ch.nextDirty = null;
-        if (dirtyTail != null) {
-            dirtyTail.nextDirty = ch;
-        } else {
-            dirtyHead = ch;
-        }
-        dirtyTail = ch;
-    }
-
-    private void unlinkDirty(Chunk ch) {
-        if (ch.prevDirty != null) {
-            ch.prevDirty.nextDirty = ch.nextDirty;
-        } else {
-            dirtyHead = ch.nextDirty;
-        }
-        if (ch.nextDirty != null) {
-            ch.nextDirty.prevDirty = ch.prevDirty;
-        } else {
-            dirtyTail = ch.prevDirty;
-        }
-        ch.prevDirty = null;
-        ch.nextDirty = null;
+        dirty.give(ch.dirty, ch.base, mask, heldBytes);
     }
 
     private void linkPartial(Run r) {
@@ -437,9 +365,7 @@ final class L2Core implements TierCore {
             releaseChunk(spareChunk);
             spareChunk = null;
         }
-        while (dirtyHead != null) {
-            discardDirty(dirtyHead);
-        }
+        dirty.discardAll();
     }
 
     @Override
@@ -476,9 +402,7 @@ final class L2Core implements TierCore {
         Arrays.fill(runs, 0);
         retainedBytes = 0;
         spareChunk = null;
-        dirtyHead = null;
-        dirtyTail = null;
-        dirtyBytes = 0;
+        dirty.clear();
         heldBytes = 0;
     }
 
@@ -507,7 +431,7 @@ final class L2Core implements TierCore {
     }
 
     long dirtyBytes() {
-        return dirtyBytes;
+        return dirty.bytes();
     }
 
     /** A deterministic text of every piece of metadata: equal before and after a call that must change nothing. */
@@ -517,7 +441,7 @@ final class L2Core implements TierCore {
         Arrays.sort(sorted, Comparator.comparingLong(ch -> ch.base));
         for (Chunk ch : sorted) {
             sb.append("chunk ").append(Long.toHexString(ch.base)).append(" used ").append(Integer.toHexString(ch.used))
-                    .append(" dirty ").append(Integer.toHexString(ch.dirty)).append(ch == spareChunk ? " spare" : "")
+                    .append(" dirty ").append(Integer.toHexString(ch.dirty.mask())).append(ch == spareChunk ? " spare" : "")
                     .append('\n');
             for (int p = 0; p < Chunk.PAGES; p++) {
                 Run r = ch.runs[p];
@@ -538,10 +462,8 @@ final class L2Core implements TierCore {
                     .append(liveBytes[c]).append(" runs ").append(runs[c]).append('\n');
         }
         sb.append("dirty list");
-        for (Chunk d = dirtyHead; d != null; d = d.nextDirty) {
-            sb.append(' ').append(Long.toHexString(d.base));
-        }
-        return sb.append("\nretained ").append(retainedBytes).append(" dirty ").append(dirtyBytes).append(" held ")
+        dirty.forEach(d -> sb.append(' ').append(Long.toHexString(((Chunk) d.owner()).base)));
+        return sb.append("\nretained ").append(retainedBytes).append(" dirty ").append(dirty.bytes()).append(" held ")
                 .append(heldBytes).append(" reserved ").append(chunks.reservedBytes()).toString();
     }
 
@@ -554,7 +476,7 @@ final class L2Core implements TierCore {
         check(chunks.reservedBytes() == chunkCount * CHUNK_SIZE, "reserved " + chunks.reservedBytes()
                 + " != " + chunkCount + " chunks");
         Map<Run, Boolean> seen = new IdentityHashMap<>();
-        long dirty = 0;
+        long dirtyCounted = 0;
         long dirtyChunks = 0;
         long[] live = new long[SizeClass.COUNT];
         long[] bytes = new long[SizeClass.COUNT];
@@ -565,9 +487,9 @@ final class L2Core implements TierCore {
             check((ch.base & (CHUNK_SIZE - 1)) == 0, "chunk misaligned " + Long.toHexString(ch.base));
             check(chunks.attachment(ch.base) == ch, "attachment of chunk " + Long.toHexString(ch.base));
             check((ch.used == 0) == (ch == spareChunk), "empty chunk held that is not the spare " + Long.toHexString(ch.base));
-            check((ch.dirty & ch.used) == 0, "dirty pages in use " + Long.toHexString(ch.base));
-            dirty += (long) Integer.bitCount(ch.dirty) << SizeClass.PAGE_SHIFT;
-            dirtyChunks += ch.dirty != 0 ? 1 : 0;
+            check((ch.dirty.mask() & ch.used) == 0, "dirty pages in use " + Long.toHexString(ch.base));
+            dirtyCounted += (long) Integer.bitCount(ch.dirty.mask()) << SizeClass.PAGE_SHIFT;
+            dirtyChunks += ch.dirty.mask() != 0 ? 1 : 0;
             for (int p = 0; p < Chunk.PAGES; p++) {
                 Run r = ch.runs[p];
                 check(((ch.used >>> p) & 1) == (r == null ? 0 : 1), "page " + p + " used bit vs run");
@@ -637,17 +559,19 @@ final class L2Core implements TierCore {
             held += r.bytes();
         }
         check(held == heldBytes, "held bytes");
-        check(dirty == dirtyBytes && dirtyBytes <= dirtyBudget(), "dirty bytes " + dirty + " vs " + dirtyBytes
-                + ", budget " + dirtyBudget());
-        Chunk prevDirty = null;
-        long dirtyListed = 0;
-        for (Chunk d = dirtyHead; d != null; d = d.nextDirty) {
-            check(d.prevDirty == prevDirty && d.dirty != 0 && chunkList[d.index] == d, "dirty list links");
-            prevDirty = d;
-            dirtyListed++;
+        check(dirtyCounted == dirty.bytes() && dirty.bytes() <= dirtyBudget(), "dirty bytes " + dirtyCounted
+                + " vs " + dirty.bytes() + ", budget " + dirtyBudget());
+        long[] dirtyListed = {0};
+        try {
+            dirty.forEach(d -> {
+                Chunk ch = (Chunk) d.owner();
+                check(chunkList[ch.index] == ch, "dirty chunk not held");
+                dirtyListed[0]++;
+            });
+        } catch (IllegalStateException e) {
+            throw new AssertionError("l2 invariant broken: " + e.getMessage(), e);
         }
-        check(prevDirty == dirtyTail && dirtyListed == dirtyChunks, "dirty list holds " + dirtyListed + " of "
-                + dirtyChunks);
+        check(dirtyListed[0] == dirtyChunks, "dirty list holds " + dirtyListed[0] + " of " + dirtyChunks);
         check(spareChunk == null || chunkList[spareChunk.index] == spareChunk, "spare chunk not held");
     }
 

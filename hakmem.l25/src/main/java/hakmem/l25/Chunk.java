@@ -1,11 +1,13 @@
 package hakmem.l25;
 
+import hakmem.api.spi.DirtyPages;
+
 /**
  * Out-of-band metadata of one 2 MiB chunk of 32 pages of 64 KiB. A block of class {@code c} is a run of
  * {@code 2^c} pages starting at a page index that is a multiple of {@code 2^c}; its first page (the
  * head) carries the block's state, shard and requested size, the others are marked {@link #BODY}.
  *
- * <p>Free pages are either clean (discarded, or never touched) or {@link #dirty} (given back recently
+ * <p>Free pages are either clean (discarded, or never touched) or dirty ({@link #dirty}: given back recently
  * and kept, within the core's budget, so the next block placed there needs no page faults). The chunk
  * sits in the core's fit list of {@link #maxFree}, the largest class it has a free aligned run for.
  */
@@ -28,8 +30,8 @@ final class Chunk {
     final L25Core core;
     /** Bit p set: page p belongs to a block, live or cached. */
     int used;
-    /** Bit p set: page p is free but not discarded since it was last used. */
-    int dirty;
+    /** Which free pages are not discarded since they were last used (the core's {@code DirtyPages}). */
+    final DirtyPages.Pages dirty = new DirtyPages.Pages(this);
     final byte[] state = new byte[PAGES];
     /** Class of the block covering each page (every page of the block). */
     final byte[] sizeClass = new byte[PAGES];
@@ -44,9 +46,6 @@ final class Chunk {
     int maxFree = -1;
     Chunk prevFit;
     Chunk nextFit;
-    /** Links in the core's list of chunks with dirty pages, oldest first. */
-    Chunk prevDirty;
-    Chunk nextDirty;
 
     Chunk(L25Core core) {
         this.core = core;

@@ -5,6 +5,7 @@ import hakmem.api.InvalidAddressException;
 import hakmem.api.InvalidAddressException.Reason;
 import hakmem.api.TierStats;
 import hakmem.api.spi.ChunkSource;
+import hakmem.api.spi.DirtyPages;
 import hakmem.api.spi.TierCore;
 
 import java.util.ArrayList;
@@ -68,13 +69,10 @@ final class L25Core implements TierCore {
 
     private final ChunkSource chunks;
     private final long retainedLimit;
-    private final long dirtyFloor;
-    private long dirtyBytes;
+    /** Free pages kept undiscarded, oldest chunk discarded first. */
+    private final DirtyPages dirty;
     /** Bytes of blocks held, live or cached. */
     private long heldBytes;
-    /** Chunks with dirty pages, oldest first: the first to be discarded when the budget shrinks. */
-    private Chunk dirtyHead;
-    private Chunk dirtyTail;
     private double slack = DEFAULT_SLACK;
 
     /** Per shard: bit c set when its cache of class c is not empty. */
@@ -116,7 +114,7 @@ final class L25Core implements TierCore {
         }
         this.chunks = chunks;
         this.retainedLimit = retainedLimit;
-        this.dirtyFloor = dirtyFloor;
+        this.dirty = new DirtyPages(chunks, PAGE_SHIFT, dirtyFloor, DIRTY_RATIO_SHIFT);
         for (int c = 0; c < CLASSES; c++) {
             int depth = (int) Math.min(Integer.MAX_VALUE - 8, retainedLimit / classSize(c)); // the budget bounds each stack
             for (int s = 0; s < SHARDS; s++) {
@@ -259,13 +257,7 @@ final class L25Core implements TierCore {
             spareChunk = null;
         }
         ch.used |= mask;
-        if ((ch.dirty & mask) != 0) {
-            dirtyBytes -= (long) Integer.bitCount(ch.dirty & mask) << PAGE_SHIFT;
-            ch.dirty &= ~mask;
-            if (ch.dirty == 0) {
-                unlinkDirty(ch);
-            }
-        }
+        dirty.take(ch.dirty, mask);
         heldBytes += classSize(c);
         refit(ch);
         ch.state[p] = Chunk.LIVE;
@@ -334,58 +326,12 @@ final class L25Core implements TierCore {
 
     /** Bytes of free pages that may stay undiscarded now. */
     long dirtyBudget() {
-        return Math.max(dirtyFloor, heldBytes >>> DIRTY_RATIO_SHIFT);
+        return dirty.budget(heldBytes);
     }
 
-    /**
-     * Free pages {@code mask} of a chunk stay dirty within the budget, else they are discarded; then, as
-     * the budget shrank with the bytes held, chunks dirtied longest ago are discarded until it holds.
-     */
+    /** Free pages {@code mask} of a chunk stay dirty within the budget, else they are discarded. */
     private void keepOrDiscard(Chunk ch, int mask) {
-        long bytes = (long) Integer.bitCount(mask) << PAGE_SHIFT;
-        long budget = dirtyBudget();
-        if (bytes != 0 && dirtyBytes + bytes <= budget) {
-            if (ch.dirty == 0) {
-                linkDirty(ch);
-            }
-            ch.dirty |= mask;
-            dirtyBytes += bytes;
-        } else if (bytes != 0) {
-            discardPages(ch, mask);
-        }
-        while (dirtyBytes > budget) {
-            Chunk oldest = dirtyHead;
-            discardPages(oldest, oldest.dirty);
-            dirtyBytes -= (long) Integer.bitCount(oldest.dirty) << PAGE_SHIFT;
-            oldest.dirty = 0;
-            unlinkDirty(oldest);
-        }
-    }
-
-    private void linkDirty(Chunk ch) {
-        ch.prevDirty = dirtyTail;
-        ch.nextDirty = null;
-        if (dirtyTail != null) {
-            dirtyTail.nextDirty = ch;
-        } else {
-            dirtyHead = ch;
-        }
-        dirtyTail = ch;
-    }
-
-    private void unlinkDirty(Chunk ch) {
-        if (ch.prevDirty != null) {
-            ch.prevDirty.nextDirty = ch.nextDirty;
-        } else {
-            dirtyHead = ch.nextDirty;
-        }
-        if (ch.nextDirty != null) {
-            ch.nextDirty.prevDirty = ch.prevDirty;
-        } else {
-            dirtyTail = ch.prevDirty;
-        }
-        ch.prevDirty = null;
-        ch.nextDirty = null;
+        dirty.give(ch.dirty, ch.base, mask, heldBytes);
     }
 
     /** Moves a chunk to the fit list of its largest free aligned class after its pages changed. */
@@ -421,16 +367,6 @@ final class L25Core implements TierCore {
         ch.prevFit = null;
         ch.nextFit = null;
         ch.maxFree = -1;
-    }
-
-    /** Discards each stretch of pages set in {@code mask}. */
-    private void discardPages(Chunk ch, int mask) {
-        while (mask != 0) {
-            int from = Integer.numberOfTrailingZeros(mask);
-            int to = Integer.numberOfTrailingZeros(~(mask >>> from)) + from; // end of this stretch
-            chunks.discard(ch.base + ((long) from << PAGE_SHIFT), (long) (to - from) << PAGE_SHIFT);
-            mask &= to >= Chunk.PAGES ? 0 : -1 << to;
-        }
     }
 
     // ---------------------------------------------------------------- free
@@ -481,11 +417,7 @@ final class L25Core implements TierCore {
 
     private void releaseChunk(Chunk ch) {
         unlinkFit(ch);
-        if (ch.dirty != 0) {
-            dirtyBytes -= (long) Integer.bitCount(ch.dirty) << PAGE_SHIFT;
-            ch.dirty = 0;
-            unlinkDirty(ch);
-        }
+        dirty.forget(ch.dirty);
         Chunk last = chunkList[--chunkCount];
         chunkList[ch.index] = last;
         last.index = ch.index;
@@ -546,13 +478,7 @@ final class L25Core implements TierCore {
             releaseChunk(spareChunk);
             spareChunk = null;
         }
-        while (dirtyHead != null) {
-            Chunk ch = dirtyHead;
-            discardPages(ch, ch.dirty);
-            ch.dirty = 0;
-            unlinkDirty(ch);
-        }
-        dirtyBytes = 0;
+        dirty.discardAll();
     }
 
     @Override
@@ -591,10 +517,8 @@ final class L25Core implements TierCore {
         Arrays.fill(held, 0);
         Arrays.fill(fit, null);
         spareChunk = null;
-        dirtyHead = null;
-        dirtyTail = null;
+        dirty.clear();
         cachedBytes = 0;
-        dirtyBytes = 0;
         heldBytes = 0;
     }
 
@@ -635,7 +559,7 @@ final class L25Core implements TierCore {
     }
 
     long dirtyBytes() {
-        return dirtyBytes;
+        return dirty.bytes();
     }
 
     int chunkCount() {
@@ -654,7 +578,7 @@ final class L25Core implements TierCore {
         Arrays.sort(sorted, Comparator.comparingLong(ch -> ch.base));
         for (Chunk ch : sorted) {
             sb.append("chunk ").append(Long.toHexString(ch.base)).append(" used ").append(Integer.toHexString(ch.used))
-                    .append(" dirty ").append(Integer.toHexString(ch.dirty)).append(" fit ").append(ch.maxFree)
+                    .append(" dirty ").append(Integer.toHexString(ch.dirty.mask())).append(" fit ").append(ch.maxFree)
                     .append(" state ").append(Arrays.toString(ch.state)).append(" class ")
                     .append(Arrays.toString(ch.sizeClass)).append(" shard ").append(Arrays.toString(ch.shard))
                     .append(" req ").append(Arrays.toString(ch.requested)).append('\n');
@@ -674,7 +598,7 @@ final class L25Core implements TierCore {
             sb.append('\n');
         }
         return sb.append("nonEmpty ").append(Arrays.toString(nonEmpty)).append(" cached ").append(cachedBytes)
-                .append(" dirty ").append(dirtyBytes).append(" held ").append(heldBytes)
+                .append(" dirty ").append(dirty.bytes()).append(" held ").append(heldBytes)
                 .append(" a ").append(Arrays.toString(allocations)).append(" f ").append(Arrays.toString(frees))
                 .append(" b ").append(Arrays.toString(liveBytes)).append(" held ").append(Arrays.toString(held))
                 .append(" reserved ").append(chunks.reservedBytes()).toString();
@@ -688,15 +612,15 @@ final class L25Core implements TierCore {
         long[] bytes = new long[CLASSES];
         long[] blocks = new long[CLASSES];
         long cachedHeads = 0;
-        long dirty = 0;
+        long dirtyCounted = 0;
         for (int k = 0; k < chunkCount; k++) {
             Chunk ch = chunkList[k];
             String at = "chunk " + Long.toHexString(ch.base) + ": ";
             check(ch.index == k && ch.core == this, at + "list position");
             check((ch.base & (CHUNK_SIZE - 1)) == 0 && chunks.attachment(ch.base) == ch, at + "alignment or attachment");
             check((ch.used == 0) == (ch == spareChunk), at + "empty chunk held that is not the spare");
-            check((ch.dirty & ch.used) == 0, at + "dirty pages in use");
-            dirty += (long) Integer.bitCount(ch.dirty) << PAGE_SHIFT;
+            check((ch.dirty.mask() & ch.used) == 0, at + "dirty pages in use");
+            dirtyCounted += (long) Integer.bitCount(ch.dirty.mask()) << PAGE_SHIFT;
             check(ch.maxFree == Chunk.maxFreeClass(ch.used), at + "fit class " + ch.maxFree);
             int onList = 0;
             for (int c = 0; c < CLASSES; c++) {
@@ -759,20 +683,23 @@ final class L25Core implements TierCore {
         check(spareChunk == null || chunkList[spareChunk.index] == spareChunk, "spare chunk not held");
         check(entries == cachedHeads, "cache entries " + entries + " != cached blocks " + cachedHeads);
         check(cached == cachedBytes && cachedBytes <= retainedLimit, "cached bytes");
-        check(dirty == dirtyBytes && dirtyBytes <= dirtyBudget(), "dirty bytes " + dirty + " vs " + dirtyBytes
-                + ", budget " + dirtyBudget());
-        long dirtyChunks = 0;
-        Chunk prevDirty = null;
-        for (Chunk d = dirtyHead; d != null; d = d.nextDirty) {
-            check(d.prevDirty == prevDirty && d.dirty != 0 && chunkList[d.index] == d, "dirty list links");
-            prevDirty = d;
-            dirtyChunks++;
+        check(dirtyCounted == dirty.bytes() && dirty.bytes() <= dirtyBudget(), "dirty bytes " + dirtyCounted
+                + " vs " + dirty.bytes() + ", budget " + dirtyBudget());
+        long[] listed = {0};
+        try {
+            dirty.forEach(d -> {
+                Chunk ch = (Chunk) d.owner();
+                check(chunkList[ch.index] == ch, "dirty chunk not held");
+                listed[0]++;
+            });
+        } catch (IllegalStateException e) {
+            throw new AssertionError("l25 invariant broken: " + e.getMessage(), e);
         }
-        check(prevDirty == dirtyTail, "dirty list tail");
+        long dirtyChunks = listed[0];
         long withDirty = 0;
         long heldSum = 0;
         for (int k = 0; k < chunkCount; k++) {
-            withDirty += chunkList[k].dirty != 0 ? 1 : 0;
+            withDirty += chunkList[k].dirty.mask() != 0 ? 1 : 0;
         }
         for (int c = 0; c < CLASSES; c++) {
             heldSum += held[c] * classSize(c);

@@ -65,30 +65,38 @@ public final class Charts {
         CategoryChart chart = new CategoryChartBuilder().width(960).height(600).title(title)
                 .xAxisTitle(r.workload() == Workload.PHASE ? "phase (in run order)" : "scenario").yAxisTitle(unit).build();
         style(chart.getStyler());
-        double min = Double.MAX_VALUE;
-        double max = 0;
+        double[] range = {Double.MAX_VALUE, 0};
         for (String a : r.allocators()) {
-            List<Double> y = new ArrayList<>();
-            boolean any = false;
-            for (String s : r.scenarios()) {
-                Measurement m = r.best(s, a, threads);
-                if (m == null) {
-                    y.add(null);
-                    continue;
-                }
-                double v = value(r, m);
-                any = true;
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-                y.add(v);
-            }
-            if (any) {
-                chart.addSeries(a, r.scenarios(), y);
-            }
+            addBars(chart, r, a, r.scenarios(), s -> r.best(s, a, threads), range);
         }
-        logIfWide(chart, min, max);
+        logIfWide(chart, range[0], range[1]);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
+    }
+
+    /**
+     * Adds one bar series: a value per category, a gap where nothing was measured (no series at all if
+     * nothing was), and widens {@code range} ({min, max}) to the values added.
+     */
+    private static void addBars(CategoryChart chart, Results r, String name, List<String> categories,
+                                java.util.function.Function<String, Measurement> measured, double[] range) {
+        List<Double> y = new ArrayList<>();
+        boolean any = false;
+        for (String c : categories) {
+            Measurement m = measured.apply(c);
+            if (m == null) {
+                y.add(null);
+                continue;
+            }
+            double v = value(r, m);
+            any = true;
+            range[0] = Math.min(range[0], v);
+            range[1] = Math.max(range[1], v);
+            y.add(v);
+        }
+        if (any) {
+            chart.addSeries(name, categories, y);
+        }
     }
 
     private static void logIfWide(CategoryChart chart, double min, double max) {
@@ -140,30 +148,13 @@ public final class Charts {
         CategoryChart chart = new CategoryChartBuilder().width(960).height(600).title(title).xAxisTitle("allocator").yAxisTitle(unit).build();
         style(chart.getStyler());
         chart.getStyler().setXAxisLabelRotation(30);
-        double min = Double.MAX_VALUE;
-        double max = 0;
+        double[] range = {Double.MAX_VALUE, 0};
         List<String> allocators = r.allocators().stream()
                 .filter(a -> r.threads().stream().anyMatch(t -> r.best(scenario, a, t) != null)).toList();
         for (int t : r.threads()) {
-            List<Double> y = new ArrayList<>();
-            boolean any = false;
-            for (String a : allocators) {
-                Measurement m = r.best(scenario, a, t);
-                if (m == null) {
-                    y.add(null);
-                    continue;
-                }
-                double v = value(r, m);
-                any = true;
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-                y.add(v);
-            }
-            if (any) {
-                chart.addSeries(t + (t == 1 ? " thread" : " threads"), allocators, y);
-            }
+            addBars(chart, r, t + (t == 1 ? " thread" : " threads"), allocators, a -> r.best(scenario, a, t), range);
         }
-        logIfWide(chart, min, max);
+        logIfWide(chart, range[0], range[1]);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
         return file;
     }

@@ -1,0 +1,206 @@
+package hakmem.api.spi;
+
+import java.util.function.Consumer;
+
+/**
+ * Free pages a tier core keeps undiscarded ("dirty": a block placed on them later faults no page in),
+ * shared by the tiers that hand out whole pages. The budget is {@code max(floor, held >>> ratioShift)}
+ * bytes, {@code held} being what the core has in use (jemalloc's old dirty ratio: a big heap churning
+ * keeps proportionally more). Pages given back past it are discarded at once (madvise), and when the
+ * budget shrinks the chunks dirtied longest ago are discarded first. A chunk has at most 32 pages,
+ * tracked in an int mask. Single-threaded, like the core that owns it.
+ */
+public final class DirtyPages {
+
+    /** One chunk's dirty pages and its place in the oldest-first list; a core keeps one per chunk. */
+    public static final class Pages {
+        private final Object owner;
+        private long base;
+        private int mask;
+        private Pages prev;
+        private Pages next;
+
+        /** @param owner the core's metadata for the chunk, for diagnostics */
+        public Pages(Object owner) {
+            this.owner = owner;
+        }
+
+        /** Bit p set: page p is free and not discarded since it was last used. */
+        public int mask() {
+            return mask;
+        }
+
+        public Object owner() {
+            return owner;
+        }
+    }
+
+    private final ChunkSource chunks;
+    private final int pageShift;
+    private final long floor;
+    private final int ratioShift;
+    private long bytes;
+    private Pages head;
+    private Pages tail;
+
+    /**
+     * @param pageShift  log2 of the page size the core works in (pages per chunk at most 32)
+     * @param floor      bytes kept undiscarded however little is held
+     * @param ratioShift the budget grows as held bytes >>> this
+     */
+    public DirtyPages(ChunkSource chunks, int pageShift, long floor, int ratioShift) {
+        if (floor < 0) {
+            throw new IllegalArgumentException("dirty budget must be >= 0: " + floor);
+        }
+        if ((chunks.chunkSize() >>> pageShift) > 32 || (1L << pageShift) % chunks.pageSize() != 0) {
+            throw new IllegalArgumentException("pages of 2^" + pageShift + " B do not fit 32 to a chunk of "
+                    + chunks.chunkSize() + " B in OS pages of " + chunks.pageSize() + " B");
+        }
+        this.chunks = chunks;
+        this.pageShift = pageShift;
+        this.floor = floor;
+        this.ratioShift = ratioShift;
+    }
+
+    /** Bytes of free pages that may stay undiscarded while {@code held} bytes are in use. */
+    public long budget(long held) {
+        return Math.max(floor, held >>> ratioShift);
+    }
+
+    /** Bytes of dirty pages now. */
+    public long bytes() {
+        return bytes;
+    }
+
+    /** Pages {@code mask} of a chunk go back into use: whichever were dirty no longer are. */
+    public void take(Pages p, int mask) {
+        int m = p.mask & mask;
+        if (m != 0) {
+            bytes -= size(m);
+            p.mask &= ~mask;
+            if (p.mask == 0) {
+                unlink(p);
+            }
+        }
+    }
+
+    /**
+     * Free pages {@code mask} of the chunk at {@code base} stay dirty within the budget, else they are
+     * discarded; then, as the budget may have shrunk with {@code held}, the chunks dirtied longest ago
+     * are discarded until it holds.
+     */
+    public void give(Pages p, long base, int mask, long held) {
+        long b = size(mask);
+        long budget = budget(held);
+        if (b != 0 && bytes + b <= budget) {
+            if (p.mask == 0) {
+                p.base = base;
+                link(p);
+            }
+            p.mask |= mask;
+            bytes += b;
+        } else if (b != 0) {
+            discard(base, mask);
+        }
+        while (bytes > budget) {
+            discardChunk(head);
+        }
+    }
+
+    /** The chunk leaves the core: its dirty pages are forgotten, not discarded (releasing it frees them). */
+    public void forget(Pages p) {
+        if (p.mask != 0) {
+            bytes -= size(p.mask);
+            p.mask = 0;
+            unlink(p);
+        }
+    }
+
+    /** Discards every dirty page. */
+    public void discardAll() {
+        while (head != null) {
+            discardChunk(head);
+        }
+    }
+
+    /** Forgets everything without discarding: the core released all its chunks. */
+    public void clear() {
+        for (Pages p = head; p != null; ) {
+            Pages next = p.next;
+            p.mask = 0;
+            p.prev = null;
+            p.next = null;
+            p = next;
+        }
+        head = null;
+        tail = null;
+        bytes = 0;
+    }
+
+    /**
+     * Visits the chunks with dirty pages, oldest first, checking the list's links and counts on the
+     * way; throws IllegalStateException on an inconsistency.
+     */
+    public void forEach(Consumer<Pages> visit) {
+        Pages prev = null;
+        long listed = 0;
+        for (Pages p = head; p != null; p = p.next) {
+            if (p.prev != prev || p.mask == 0) {
+                throw new IllegalStateException("dirty list broken at 0x" + Long.toHexString(p.base));
+            }
+            listed += size(p.mask);
+            visit.accept(p);
+            prev = p;
+        }
+        if (prev != tail || listed != bytes) {
+            throw new IllegalStateException("dirty list holds " + listed + " bytes, counted " + bytes);
+        }
+    }
+
+    private long size(int mask) {
+        return (long) Integer.bitCount(mask) << pageShift;
+    }
+
+    private void discardChunk(Pages p) {
+        discard(p.base, p.mask);
+        bytes -= size(p.mask);
+        p.mask = 0;
+        unlink(p);
+    }
+
+    /** Discards pages {@code mask} of the chunk at {@code base}, stretch by stretch. */
+    private void discard(long base, int mask) {
+        while (mask != 0) {
+            int from = Integer.numberOfTrailingZeros(mask);
+            int to = Integer.numberOfTrailingZeros(~(mask >>> from)) + from;
+            chunks.discard(base + ((long) from << pageShift), (long) (to - from) << pageShift);
+            mask &= to >= 32 ? 0 : -1 << to;
+        }
+    }
+
+    private void link(Pages p) {
+        p.prev = tail;
+        p.next = null;
+        if (tail != null) {
+            tail.next = p;
+        } else {
+            head = p;
+        }
+        tail = p;
+    }
+
+    private void unlink(Pages p) {
+        if (p.prev != null) {
+            p.prev.next = p.next;
+        } else {
+            head = p.next;
+        }
+        if (p.next != null) {
+            p.next.prev = p.prev;
+        } else {
+            tail = p.prev;
+        }
+        p.prev = null;
+        p.next = null;
+    }
+}

@@ -1,0 +1,78 @@
+package hakmem.api.runtime;
+
+import hakmem.api.spi.ChunkSource;
+import hakmem.api.spi.DirtyPages;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class DirtyPagesTest {
+
+    private static final int SHIFT = 16;
+    private static final long PAGE = 1L << SHIFT;
+
+    private static MemorySegment chunk(long base) {
+        return MemorySegment.ofAddress(base).reinterpret(2L << 20);
+    }
+
+    @Test
+    void pagesStayWithinTheBudgetAndTheOldestChunkGoesFirst() {
+        try (ChunkSource s = ChunkSource.standalone(8L << 20)) {
+            DirtyPages dirty = new DirtyPages(s, SHIFT, 3 * PAGE, 3);
+            long a = s.acquire("a");
+            long b = s.acquire("b");
+            DirtyPages.Pages pa = new DirtyPages.Pages("a");
+            DirtyPages.Pages pb = new DirtyPages.Pages("b");
+            chunk(a).fill((byte) 1);
+            chunk(b).fill((byte) 1);
+
+            dirty.give(pa, a, 0b11, 0); // two pages kept
+            assertEquals(2 * PAGE, dirty.bytes());
+            dirty.give(pb, b, 0b1100, 0); // would make four: discarded at once, pages read zero
+            assertEquals(2 * PAGE, dirty.bytes());
+            assertEquals(0, chunk(b).get(ValueLayout.JAVA_BYTE, 2 * PAGE));
+            assertEquals(1, chunk(a).get(ValueLayout.JAVA_BYTE, 0), "kept pages keep their contents");
+
+            dirty.give(pb, b, 0b1, 0); // three: within the floor
+            List<Object> order = new ArrayList<>();
+            dirty.forEach(p -> order.add(p.owner()));
+            assertEquals(List.of("a", "b"), order, "oldest first");
+
+            dirty.take(pa, 0b1); // page 0 of a back in use
+            assertEquals(0b10, pa.mask());
+            assertEquals(2 * PAGE, dirty.bytes());
+
+            DirtyPages.Pages pc = new DirtyPages.Pages("c");
+            dirty.give(pc, b, 0b10000, 0); // three again: fits
+            dirty.give(pc, b, 0b100000, 0); // past the floor: refused and discarded, nothing else moves
+            assertEquals(3 * PAGE, dirty.bytes());
+            dirty.give(pc, b, 0, 64 * PAGE); // a budget that grew with held bytes (64 >>> 3 = 8 pages)
+            dirty.give(pc, b, 0b1000000, 64 * PAGE);
+            assertEquals(4 * PAGE, dirty.bytes());
+            dirty.give(pc, b, 0, 0); // held fell: back to three pages, the oldest chunk (a) discarded first
+            assertEquals(0, pa.mask());
+            assertEquals(0, chunk(a).get(ValueLayout.JAVA_BYTE, PAGE));
+
+            dirty.forget(pb);
+            dirty.discardAll();
+            assertEquals(0, dirty.bytes());
+            dirty.forEach(p -> {
+                throw new AssertionError("nothing left: " + p.owner());
+            });
+        }
+    }
+
+    @Test
+    void badGeometryIsRefused() {
+        try (ChunkSource s = ChunkSource.standalone(4L << 20)) {
+            assertThrows(IllegalArgumentException.class, () -> new DirtyPages(s, SHIFT, -1, 3));
+            assertThrows(IllegalArgumentException.class, () -> new DirtyPages(s, 12, 0, 3)); // 512 pages a chunk
+        }
+    }
+}
