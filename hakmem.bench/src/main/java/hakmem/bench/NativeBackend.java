@@ -11,7 +11,11 @@ import java.lang.invoke.MethodHandle;
 /**
  * A C allocator called through FFM downcalls, the way a Java user reaches it: glibc from the default
  * lookup, the others from their shared libraries. Downcalls are {@code critical} (no thread-state
- * transition), the cheapest call a Java user can make, so the baselines are as fast as they can be.
+ * transition) and, for the first allocator a JVM loads, made through {@code static final} method
+ * handles, which the JIT turns into a direct call: the cheapest call a Java user can make, so the
+ * baselines are as fast as they can be. Every measurement runs in a JVM of its own, so it always gets
+ * that path; further allocators loaded in the same JVM (tests) call through instance fields, which
+ * costs an indirect call per request.
  */
 public final class NativeBackend implements Backend {
 
@@ -24,14 +28,35 @@ public final class NativeBackend implements Backend {
     public static final Kind MIMALLOC = new Kind("mimalloc", "libmimalloc.so.2", "mi_malloc", "mi_free");
     public static final Kind TCMALLOC = new Kind("tcmalloc", "libtcmalloc_minimal.so.4", "tc_malloc", "tc_free");
 
+    /** The handles of the first allocator loaded in this JVM, set once before {@link Bound} is first read. */
+    private static MethodHandle firstMalloc;
+    private static MethodHandle firstFree;
+
+    /** Constants the JIT folds: initialized on first use, from the first allocator loaded. */
+    private static final class Bound {
+        static final MethodHandle MALLOC = firstMalloc;
+        static final MethodHandle FREE = firstFree;
+    }
+
     private final Kind kind;
     private final MethodHandle malloc;
     private final MethodHandle free;
+    /** Whether this allocator's handles are {@link Bound}'s. */
+    private final boolean bound;
 
     private NativeBackend(Kind kind, MethodHandle malloc, MethodHandle free) {
         this.kind = kind;
         this.malloc = malloc;
         this.free = free;
+        this.bound = bind(malloc, free);
+    }
+
+    private static synchronized boolean bind(MethodHandle malloc, MethodHandle free) {
+        if (firstMalloc == null) {
+            firstMalloc = malloc;
+            firstFree = free;
+        }
+        return Bound.MALLOC == malloc;
     }
 
     /**
@@ -72,7 +97,7 @@ public final class NativeBackend implements Backend {
     @Override
     public long malloc(long size) {
         try {
-            long p = (long) malloc.invokeExact(size);
+            long p = bound ? (long) Bound.MALLOC.invokeExact(size) : (long) malloc.invokeExact(size);
             if (p == 0) {
                 throw new OutOfMemoryError(kind.name() + " malloc(" + size + ") returned NULL");
             }
@@ -87,7 +112,11 @@ public final class NativeBackend implements Backend {
     @Override
     public void free(long address) {
         try {
-            free.invokeExact(address);
+            if (bound) {
+                Bound.FREE.invokeExact(address);
+            } else {
+                free.invokeExact(address);
+            }
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -33,6 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Closing: {@code closed} is set first, then every lock is taken once while the cores are closed.
  * Each locked section re-checks {@code closed} after taking its lock, so a call that races with
  * {@code close()} either completes before the core closes or fails with {@link IllegalStateException}.
+ * The thread caches' hits take no lock and read no flag: {@code close()} drops every block-state array,
+ * so a call made after it finds no marks and fails the same way (one racing with it is the user's
+ * error, see {@link Allocator#close()}).
  */
 public final class PooledAllocator implements Allocator {
 
@@ -200,7 +203,7 @@ public final class PooledAllocator implements Allocator {
         }
         ThreadCaches c = caches;
         if (c != null && alignment <= ChunkSpace.GRANULE && size <= c.maxCached) {
-            checkOpen();
+            // No checkOpen: close() drops every block-state array, so marking the block throws instead.
             long p = c.allocate(size, site);
             if (zero) {
                 MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
@@ -292,11 +295,9 @@ public final class PooledAllocator implements Allocator {
             return;
         }
         ThreadCaches c = caches;
-        if (c != null) {
-            checkOpen();
-            if (c.free(address)) {
-                return;
-            }
+        // No checkOpen: after close() no address has block states, so a free goes on to the locked path, which checks.
+        if (c != null && c.free(address)) {
+            return;
         }
         Shard s = byTag[space.ownerOf(address)];
         if (s != null) {

@@ -12,6 +12,10 @@ import java.lang.invoke.VarHandle;
  * core's cache lines and runs on at full speed (throughput over fairness), and yields once the backoff
  * is long, so a holder that was descheduled (more threads than cores) gets the CPU back.
  *
+ * <p>Virtual threads park instead of spinning long: a virtual holder that blocks inside its section
+ * (on a monitor, say) leaves its carrier and needs a free one to finish; thousands of
+ * virtual waiters spinning on every carrier would keep it off for seconds at a time.
+ *
  * <p>Protocol: {@code state} is 0 when free, 1 when held. Lock is a CAS 0 -> 1 (full fence: the
  * holder sees everything the previous holder wrote); unlock is a release store of 0 (publishes the
  * section's writes to the next CAS winner). Not reentrant.
@@ -49,6 +53,10 @@ final class SpinLock {
     }
 
     private void lockSlow() {
+        if (Thread.currentThread().isVirtual()) {
+            lockParking();
+            return;
+        }
         // Exponential backoff without touching the lock word: the holder keeps the line (and the core's
         // metadata) in its own cache and takes the lock again at full speed, instead of both threads
         // dragging the lines across for every request. Throughput over fairness, on purpose.
@@ -64,6 +72,24 @@ final class SpinLock {
                 backoff <<= 1;
             } else if ((rounds & 7) == 0) {
                 Thread.yield(); // the holder may be descheduled (more threads than cores)
+            }
+        }
+    }
+
+    /** Short spins, then timed parks that free the carrier (no unpark: unlock stays one plain store). */
+    private void lockParking() {
+        long pause = 1_000;
+        for (int rounds = 0; ; rounds++) {
+            if (state == 0 && STATE.compareAndSet(this, 0, 1)) {
+                return;
+            }
+            if (rounds < 8) {
+                for (int i = 0; i < 256 << rounds; i++) {
+                    Thread.onSpinWait();
+                }
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                pause = Math.min(pause << 1, 1_000_000);
             }
         }
     }

@@ -53,39 +53,50 @@ final class ThreadCaches {
     static final int MAX_BLOCKS = 64;
 
     /**
-     * One thread's magazines, all in one array ({@code slots[base[k] .. base[k] + capacity[k])} is
-     * class {@code k}'s stack, {@code count[k]} deep), and its counters per class.
+     * Layout of a cache's array per class, from the class's offset: a header (count in the low half,
+     * capacity in the high half), allocations, flow, bytes asked by blocks handed out minus taken back,
+     * then the magazine's slots. One array, so a hit touches the class's header line and its top slot.
+     * Flow is blocks the slow paths took out of the magazine minus those they put in; frees are not
+     * counted on the hot path but follow from {@code frees = allocations + count + flow}.
      */
+    private static final int HEADER = 0;
+    private static final int ALLOCATIONS = 1;
+    private static final int FLOW = 2;
+    private static final int LIVE_BYTES = 3;
+    private static final int SLOTS = 4;
+
+    /** One thread's magazines and counters, all in one array (layout above). */
     static final class Cache {
         final Thread owner;
-        final long[] slots;
-        final int[] count;
-        /** Per class: blocks handed out, blocks taken back, bytes asked by handed out minus taken back. */
-        final long[] allocations;
-        final long[] frees;
-        final long[] liveBytes;
+        final long[] m;
         /** Per class, an empty batch array kept for the next flush (none yet: null). */
         final long[][] spare;
         long misses;
         /** The shard this thread refills from. */
         final int shard;
 
-        Cache(Thread owner, int slots, int classes, int shard) {
-            this.shard = shard;
-            this.spare = new long[classes][];
+        Cache(Thread owner, ThreadCaches layout, int shard) {
             this.owner = owner;
-            this.slots = new long[slots];
-            this.count = new int[classes];
-            this.allocations = new long[classes];
-            this.frees = new long[classes];
-            this.liveBytes = new long[classes];
+            this.shard = shard;
+            this.m = new long[layout.length];
+            this.spare = new long[layout.classSize.length][];
+            for (int k = 0; k < layout.classSize.length; k++) {
+                m[layout.off[k] + HEADER] = (long) layout.capacity[k] << 32;
+            }
+        }
+
+        int count(int at) {
+            return (int) m[at + HEADER];
+        }
+
+        void setCount(int at, int n) {
+            m[at + HEADER] = (m[at + HEADER] & 0xFFFF_FFFF_0000_0000L) | n;
         }
     }
 
     /** Block marks: plain reads and writes by the block's holder, a CAS to clear one on free. */
     private static final java.lang.invoke.VarHandle MARK = java.lang.invoke.MethodHandles.arrayElementVarHandle(char[].class);
 
-    private static final Cache NONE = new Cache(null, 0, 0, -1);
     /** Cache by {@code threadId & (TABLE - 1)}, checked against its owner: cheaper than a ThreadLocal. */
     private static final int TABLE = 1024;
 
@@ -93,15 +104,19 @@ final class ThreadCaches {
     private final ChunkSpace space;
     /** Sizes 1..maxCached are cached. */
     final long maxCached;
-    /** Global class by {@code (size + 15) >>> 4}. */
+    /** Class offset in a cache's array by {@code (size + 15) >>> 4}. */
+    private final int[] offBySize;
+    /** Class by {@code (size + 15) >>> 4}. */
     private final byte[] classBySize;
     private final long[] classSize;
     private final int[] classTier;
     private final int[] capacity;
-    private final int[] base;
-    private final int slots;
+    private final int[] off;
+    private final int length;
     private final int tiers;
     private final Cache[] table = new Cache[TABLE];
+    /** Taken by threads that get no cache (virtual threads, or past maxCaches): no slots used. */
+    private final Cache none;
     /** Per class: full batches of {@code batch[k]} blocks, {@code depth[k]} deep, under {@code depotLock[k]}. */
     private final long[][][] depot;
     private final int[] depth;
@@ -143,14 +158,14 @@ final class ThreadCaches {
         this.classSize = sizes.stream().mapToLong(Long::longValue).toArray();
         this.classTier = owners.stream().mapToInt(Integer::intValue).toArray();
         this.capacity = new int[classSize.length];
-        this.base = new int[classSize.length];
+        this.off = new int[classSize.length];
         int at = 0;
         for (int k = 0; k < classSize.length; k++) {
             capacity[k] = (int) Math.max(2, Math.min(MAX_BLOCKS, MAGAZINE_BYTES / classSize[k]));
-            base[k] = at;
-            at += capacity[k];
+            off[k] = at;
+            at += SLOTS + capacity[k];
         }
-        this.slots = at;
+        this.length = at;
         this.batch = new int[classSize.length];
         this.depot = new long[classSize.length][][];
         this.depth = new int[classSize.length];
@@ -162,6 +177,7 @@ final class ThreadCaches {
         }
         this.maxCached = tiers == 0 ? 0 : tierMax[tiers - 1];
         this.classBySize = new byte[(int) ((maxCached + 15) >>> 4) + 1];
+        this.offBySize = new int[classBySize.length];
         for (int i = 1; i < classBySize.length; i++) {
             long size = (long) i << 4;
             int t = 0;
@@ -173,19 +189,24 @@ final class ThreadCaches {
                 k++;
             }
             classBySize[i] = (byte) k;
+            offBySize[i] = off[k];
         }
-        this.retired = new Cache(null, 0, classSize.length, -1);
+        this.retired = new Cache(null, this, -1);
+        this.none = new Cache(null, this, -1);
+        for (int k = 0; k < classSize.length; k++) {
+            none.m[off[k] + HEADER] = 0; // capacity 0: every free misses, count 0: every allocation misses
+        }
     }
 
     private Cache register() {
         Thread t = Thread.currentThread();
         if (t.isVirtual()) {
-            return NONE;
+            return none;
         }
         synchronized (registry) {
             reclaimEnded();
             if (registry.size() >= maxCaches) {
-                return NONE;
+                return none;
             }
             // The shard fewest live threads refill from: a thread that replaces an ended one (larson) takes
             // over its shard, so one thread at a time keeps using one shard's memory, and N threads spread.
@@ -199,7 +220,7 @@ final class ThreadCaches {
                     shard = s;
                 }
             }
-            Cache c = new Cache(t, slots, classSize.length, shard);
+            Cache c = new Cache(t, this, shard);
             registry.add(c);
             return c;
         }
@@ -207,7 +228,7 @@ final class ThreadCaches {
 
     // ---- hot paths ----------------------------------------------------------------------------------
 
-    /** The calling thread's cache, or NONE. */
+    /** The calling thread's cache, or {@code none}. */
     private Cache cache() {
         Thread t = Thread.currentThread();
         // A plain read: a stale or foreign entry fails the owner check (owner is final, so a Cache read
@@ -221,7 +242,7 @@ final class ThreadCaches {
 
     private Cache cacheSlow(Thread t) {
         Cache c = local.get();
-        if (c != NONE) {
+        if (c != none) {
             table[(int) t.threadId() & (TABLE - 1)] = c;
         }
         return c;
@@ -230,16 +251,19 @@ final class ThreadCaches {
     /** A block for a request of 1..maxCached bytes at alignment 16 or less. */
     long allocate(long size, int site) {
         Cache c = cache();
-        int k = classBySize[(int) ((size + 15) >>> 4)];
-        int n = c.count.length == 0 ? -1 : c.count[k] - 1;
+        int g = (int) ((size + 15) >>> 4);
+        int at = offBySize[g];
+        long[] m = c.m;
+        long h = m[at + HEADER];
+        int n = (int) h - 1;
         if (n < 0) {
-            return c == NONE ? allocateUncached(k, size, site) : refill(c, k, size, site);
+            return c == none ? allocateUncached(classBySize[g], size, site) : refill(c, classBySize[g], size, site);
         }
-        long p = c.slots[base[k] + n];
-        c.count[k] = n;
+        long p = m[at + SLOTS + n];
+        m[at + HEADER] = h - 1;
         mark(p, size);
-        c.allocations[k]++;
-        c.liveBytes[k] += size;
+        m[at + ALLOCATIONS]++;
+        m[at + LIVE_BYTES] += size;
         return p;
     }
 
@@ -249,27 +273,30 @@ final class ThreadCaches {
         if (states == null) {
             return false;
         }
-        int g = ChunkSpace.granule(p);
-        int asked = states[g];
+        int i = ChunkSpace.granule(p);
+        int asked = states[i];
         // CAS, not a plain store: of two threads freeing the same block at once, exactly one wins and
         // the other sees a double free, so a block never enters two magazines.
-        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0 || !MARK.compareAndSet(states, g, (char) asked, (char) 0)) {
+        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0 || !MARK.compareAndSet(states, i, (char) asked, (char) 0)) {
             throw invalid(p);
         }
         Cache c = cache();
-        int k = classBySize[(asked + 15) >>> 4];
-        if (c == NONE) {
-            freeUncached(p, k, asked);
-            return true;
+        int g = (asked + 15) >>> 4;
+        int at = offBySize[g];
+        long[] m = c.m;
+        long h = m[at + HEADER];
+        int n = (int) h;
+        if (n == (int) (h >>> 32)) {
+            if (c == none) {
+                freeUncached(p, classBySize[g], asked);
+                return true;
+            }
+            n = flushHalf(c, classBySize[g]);
+            h = m[at + HEADER];
         }
-        int n = c.count[k];
-        if (n == capacity[k]) {
-            n = flushHalf(c, k);
-        }
-        c.slots[base[k] + n] = p;
-        c.count[k] = n + 1;
-        c.frees[k]++;
-        c.liveBytes[k] -= asked;
+        m[at + SLOTS + n] = p;
+        m[at + HEADER] = h + 1;
+        m[at + LIVE_BYTES] -= asked;
         return true;
     }
 
@@ -302,43 +329,47 @@ final class ThreadCaches {
                 reclaimEnded();
             }
         }
+        int at = off[k];
         int got;
         long[] full = popBatch(k);
         if (full != null) {
-            System.arraycopy(full, 0, c.slots, base[k], batch[k]);
+            System.arraycopy(full, 0, c.m, at + SLOTS, batch[k]);
             got = batch[k];
             if (c.spare[k] == null) {
                 c.spare[k] = full;
             }
         } else {
-            got = heap.refill(c.shard, classTier[k], classSize[k], site, c.slots, base[k], batch[k]);
+            got = heap.refill(c.shard, classTier[k], classSize[k], site, c.m, at + SLOTS, batch[k]);
         }
-        long p = c.slots[base[k] + got - 1];
-        c.count[k] = got - 1;
+        long p = c.m[at + SLOTS + got - 1];
+        c.setCount(at, got - 1);
+        c.m[at + FLOW] -= got;
         c.misses++; // counted once the refill succeeded, so hits (handed out - misses) never go negative
         mark(p, size);
-        c.allocations[k]++;
-        c.liveBytes[k] += size;
+        c.m[at + ALLOCATIONS]++;
+        c.m[at + LIVE_BYTES] += size;
         return p;
     }
 
     /** Moves the older half of magazine {@code k} to the depot (or the cores); returns the new count. */
     private int flushHalf(Cache c, int k) {
-        int n = c.count[k];
+        int at = off[k];
+        int n = c.count(at);
         int b = batch[k];
         long[] out = c.spare[k];
         if (out == null) {
             out = new long[b];
         }
-        System.arraycopy(c.slots, base[k], out, 0, b);
+        System.arraycopy(c.m, at + SLOTS, out, 0, b);
         if (pushBatch(k, out)) {
             c.spare[k] = null;
         } else {
             c.spare[k] = out;
             giveBack(out, 0, b);
         }
-        System.arraycopy(c.slots, base[k] + b, c.slots, base[k], n - b);
-        c.count[k] = n - b;
+        System.arraycopy(c.m, at + SLOTS + b, c.m, at + SLOTS, n - b);
+        c.setCount(at, n - b);
+        c.m[at + FLOW] += b;
         return n - b;
     }
 
@@ -381,19 +412,21 @@ final class ThreadCaches {
      * what a full depot refuses, to the cores. Guarded by registry.
      */
     private void adopt(Cache c, int k) {
-        int n = c.count[k];
+        int at = off[k];
+        int n = c.count(at);
         int b = batch[k];
-        int at = base[k];
         while (n >= b) {
-            long[] full = java.util.Arrays.copyOfRange(c.slots, at + n - b, at + n);
+            long[] full = java.util.Arrays.copyOfRange(c.m, at + SLOTS + n - b, at + SLOTS + n);
             if (!pushBatch(k, full)) {
                 break;
             }
             n -= b;
-            c.count[k] = n; // as each batch leaves, so a failure below never hands a block on twice
+            c.setCount(at, n); // as each batch leaves, so a failure below never hands a block on twice
+            c.m[at + FLOW] += b;
         }
-        c.count[k] = 0;
-        refused += heap.giveBack(c.slots, at, at + n);
+        c.setCount(at, 0);
+        c.m[at + FLOW] += n;
+        refused += heap.giveBack(c.m, at + SLOTS, at + SLOTS + n);
     }
 
     /** Empties every depot into the cores. */
@@ -428,18 +461,24 @@ final class ThreadCaches {
         long[] one = new long[1];
         heap.refill(-1, classTier[k], classSize[k], site, one, 0, 1);
         mark(one[0], size);
-        synchronized (registry) {
-            retired.allocations[k]++;
-            retired.liveBytes[k] += size;
-        }
+        count(k, size);
         return one[0];
     }
 
     private void freeUncached(long p, int k, int asked) {
         giveBack(new long[] {p}, 0, 1);
         synchronized (registry) {
-            retired.frees[k]++;
-            retired.liveBytes[k] -= asked;
+            retired.m[off[k] + FLOW]++; // pushed and taken out at once
+            retired.m[off[k] + LIVE_BYTES] -= asked;
+        }
+    }
+
+    /** Counts an allocation that took the uncached path. */
+    private void count(int k, long size) {
+        synchronized (registry) {
+            retired.m[off[k] + ALLOCATIONS]++;
+            retired.m[off[k] + FLOW]--; // put in and popped at once
+            retired.m[off[k] + LIVE_BYTES] += size;
         }
     }
 
@@ -449,11 +488,7 @@ final class ThreadCaches {
      */
     void noteDirect(long p, long size) {
         mark(p, size);
-        int k = classBySize[(int) ((size + 15) >>> 4)];
-        synchronized (registry) {
-            retired.allocations[k]++;
-            retired.liveBytes[k] += size;
-        }
+        count(classBySize[(int) ((size + 15) >>> 4)], size);
     }
 
     private InvalidAddressException invalid(long p) {
@@ -465,10 +500,13 @@ final class ThreadCaches {
     /** Flushes the calling thread's cache, every ended thread's cache and the depots to the cores. */
     void flushForTrim() {
         Cache c = cache();
-        if (c != NONE) {
-            for (int k = 0; k < c.count.length; k++) {
-                giveBack(c.slots, base[k], base[k] + c.count[k]);
-                c.count[k] = 0;
+        if (c != none) {
+            for (int k = 0; k < classSize.length; k++) {
+                int at = off[k];
+                int n = c.count(at);
+                c.setCount(at, 0);
+                c.m[at + FLOW] += n;
+                giveBack(c.m, at + SLOTS, at + SLOTS + n);
             }
         }
         synchronized (registry) {
@@ -488,12 +526,13 @@ final class ThreadCaches {
         for (int i = registry.size() - 1; i >= 0; i--) {
             Cache c = registry.get(i);
             if (!c.owner.isAlive()) {
-                for (int k = 0; k < c.count.length; k++) {
+                for (int k = 0; k < classSize.length; k++) {
                     adopt(c, k);
-                    retired.allocations[k] += c.allocations[k];
-                    retiredCached += c.allocations[k];
-                    retired.frees[k] += c.frees[k];
-                    retired.liveBytes[k] += c.liveBytes[k];
+                    int at = off[k];
+                    retired.m[at + ALLOCATIONS] += c.m[at + ALLOCATIONS];
+                    retiredCached += c.m[at + ALLOCATIONS];
+                    retired.m[at + FLOW] += c.m[at + FLOW];
+                    retired.m[at + LIVE_BYTES] += c.m[at + LIVE_BYTES];
                 }
                 retired.misses += c.misses;
                 int slot = (int) c.owner.threadId() & (TABLE - 1);
@@ -522,12 +561,13 @@ final class ThreadCaches {
             List<Cache> all = new ArrayList<>(registry);
             all.add(retired);
             for (Cache c : all) {
-                for (int k = 0; k < c.count.length; k++) {
+                for (int k = 0; k < classSize.length; k++) {
+                    int at = off[k];
                     long[] o = out[classTier[k]];
-                    o[0] += c.allocations[k];
-                    o[1] += c.frees[k];
-                    o[2] += c.liveBytes[k];
-                    o[3] += c.count[k] * classSize[k];
+                    o[0] += c.m[at + ALLOCATIONS];
+                    o[1] += c.m[at + ALLOCATIONS] + c.count(at) + c.m[at + FLOW];
+                    o[2] += c.m[at + LIVE_BYTES];
+                    o[3] += c.count(at) * classSize[k];
                 }
             }
             for (int k = 0; k < depot.length; k++) {
@@ -544,10 +584,11 @@ final class ThreadCaches {
             long blocks = 0, bytes = 0, handed = 0, misses = retired.misses;
             for (Cache c : registry) {
                 misses += c.misses;
-                for (int k = 0; k < c.count.length; k++) {
-                    blocks += c.count[k];
-                    bytes += c.count[k] * classSize[k];
-                    handed += c.allocations[k];
+                for (int k = 0; k < classSize.length; k++) {
+                    int at = off[k];
+                    blocks += c.count(at);
+                    bytes += c.count(at) * classSize[k];
+                    handed += c.m[at + ALLOCATIONS];
                 }
             }
             for (int k = 0; k < depot.length; k++) {
