@@ -9,7 +9,8 @@
 #   sweep.log                 the console output, table included
 #   machine.txt               CPU, cores, kernel, libraries found
 # Knobs (environment): SWEEP_SECONDS (5), SWEEP_RUNS (2), SWEEP_THREADS (1,4,8,16), SWEEP_ALLOCATORS (hakmem,native),
-# SWEEP_LIMIT (470 s).
+# SWEEP_LIMIT (470 s). SWEEP_SHARDS ("8 16", say) then measures SWEEP_SHARDS_ALLOCATORS (hakmem-tls) once more at
+# SWEEP_SHARDS_THREADS (4,8,16) with -Dhakmem.shards=N for each N, into $OUT/shards-N/ (60 s at most each).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-$here/out}
@@ -34,5 +35,12 @@ timeout --kill-after=10 "${SWEEP_LIMIT:-470}" "$java" --enable-native-access=ALL
     --machine "device: ${model:-unknown cpu}, $cores cores" 2>&1 | tee "$out/sweep.log"
 status=${PIPESTATUS[0]}
 [ "$status" = 124 ] && echo "sweep: stopped at the time limit; $out/larson.json holds what was measured" | tee -a "$out/sweep.log"
+for n in ${SWEEP_SHARDS:-}; do
+  mkdir -p "$out/shards-$n"
+  timeout --kill-after=10 60 "$java" -Dhakmem.shards="$n" --enable-native-access=ALL-UNNAMED -cp "$cp" hakmem.bench.Main larson \
+      --threads "${SWEEP_SHARDS_THREADS:-4,8,16}" --allocators "${SWEEP_SHARDS_ALLOCATORS:-hakmem-tls}" \
+      --seconds "${SWEEP_SECONDS:-5}" --runs 1 --out "$out/shards-$n" --no-chart \
+      --machine "device: ${model:-unknown cpu}, $cores cores, hakmem.shards=$n" 2>&1 | tee "$out/shards-$n/sweep.log"
+done
 ls -la "$out"
 exit "$status"
