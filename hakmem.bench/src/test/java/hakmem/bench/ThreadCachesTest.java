@@ -27,6 +27,66 @@ class ThreadCachesTest {
         return Hakmem.builder().concurrency(Concurrency.TLS).shards(2).learning(false).build();
     }
 
+    /**
+     * A thread of one shard frees blocks another shard's thread allocated: they go home in batches, not
+     * into the freeing thread's magazine and depot (where they would mix two threads' blocks), and every
+     * counter stays exact.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void blocksOfAnotherShardGoHomeWhenFreed() throws Exception {
+        try (Allocator a = tls()) {
+            long[] blocks = new long[1000];
+            java.util.concurrent.CountDownLatch allocated = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch freed = new java.util.concurrent.CountDownLatch(1);
+            // The owner stays alive while the other thread frees, so the two hold different shards.
+            Thread owner = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < blocks.length; i++) {
+                    blocks[i] = a.malloc(64);
+                    MemorySegment.ofAddress(blocks[i]).reinterpret(64).fill((byte) i);
+                }
+                allocated.countDown();
+                try {
+                    freed.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            AtomicLong mismatches = new AtomicLong();
+            AtomicLong cachedAfter = new AtomicLong();
+            Thread freer = Thread.ofPlatform().start(() -> {
+                try {
+                    allocated.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                a.free(a.malloc(64)); // takes the shard the owner does not use
+                for (int i = 0; i < blocks.length; i++) {
+                    MemorySegment s = MemorySegment.ofAddress(blocks[i]).reinterpret(64);
+                    for (int j = 0; j < 64; j++) {
+                        if (s.get(ValueLayout.JAVA_BYTE, j) != (byte) i) {
+                            mismatches.incrementAndGet();
+                        }
+                    }
+                    a.free(blocks[i]);
+                }
+                cachedAfter.set(a.stats().caches().cachedBlocks());
+                freed.countDown();
+            });
+            freer.join();
+            owner.join();
+            assertEquals(0, mismatches.get());
+            // Both caches together hold the owner's and the freer's magazines (at most a few batches of
+            // 64-byte blocks) and the freer's away buffer; had the 1000 blocks stayed with the freer, over 1000.
+            assertTrue(cachedAfter.get() < 400, "blocks cached after the frees: " + cachedAfter.get());
+            assertEquals(0, a.stats().liveBlocks());
+            assertEquals(blocks.length + 1L, a.stats().tiers().get(0).frees());
+            a.trim();
+            assertEquals(0, a.stats().reservedBytes(), "every block went home");
+        }
+    }
+
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void endedThreadsGiveTheirCachesBackAndMemoryDoesNotGrow() throws Exception {

@@ -256,6 +256,16 @@ public final class PooledAllocator implements Allocator {
         return shardCount;
     }
 
+    /** Per chunk owner tag: the index of its shard within its tier (-1 for tag 0). */
+    int[] shardOfTag() {
+        int[] out = new int[byTag.length];
+        out[0] = -1;
+        for (int tag = 1; tag < byTag.length; tag++) {
+            out[tag] = (tag - 1) % shardCount;
+        }
+        return out;
+    }
+
     /**
      * The calling thread's shard: its id scrambled, then scaled to 0..shards-1 by a multiply (Lemire's
      * reduction; a remainder costs a division on every request).
