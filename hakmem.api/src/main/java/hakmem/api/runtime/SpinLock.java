@@ -45,6 +45,13 @@ final class SpinLock {
      * rate, 2^14 0.55x, 2^16 0.63x, at a growing cost in the waiter's latency.
      */
     private static final int MAX_BACKOFF = 1 << 14;
+    /**
+     * Spin-wait hints a waiter that finds the lock free waits before it takes it, so a holder between
+     * two sections (the lock is free only for the caller's work between two requests) takes it back
+     * first, and the lock and the core's lines change processors only when the holder has really
+     * stopped. Larson at 2 threads on 2 cores, against 1 thread: 0.5-0.75x without, 0.73-0.85x with.
+     */
+    private static final int GRACE = 64;
 
     void lock() {
         if (!STATE.compareAndSet(this, 0, 1)) {
@@ -65,8 +72,14 @@ final class SpinLock {
             for (int i = 0; i < backoff; i++) {
                 Thread.onSpinWait();
             }
-            if (state == 0 && STATE.compareAndSet(this, 0, 1)) {
-                return;
+            if (state == 0) {
+                // Free now: give the holder a moment to come back for its next request first.
+                for (int i = 0; i < GRACE; i++) {
+                    Thread.onSpinWait();
+                }
+                if (state == 0 && STATE.compareAndSet(this, 0, 1)) {
+                    return;
+                }
             }
             if (backoff < MAX_BACKOFF) {
                 backoff <<= 1;
