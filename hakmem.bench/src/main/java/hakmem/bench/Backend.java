@@ -38,6 +38,11 @@ public interface Backend extends AutoCloseable {
         return -1;
     }
 
+    /** One line on the allocator's thread caches (hit rate...) where it has them, else null. */
+    default String cacheReport() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -1,6 +1,7 @@
 package hakmem.bench;
 
 import hakmem.api.Allocator;
+import hakmem.api.CacheStats;
 import hakmem.api.Concurrency;
 import hakmem.api.Hakmem;
 
@@ -43,6 +44,16 @@ public final class HakmemBackend implements Backend {
     @Override
     public long reservedBytes() {
         return allocator.stats().reservedBytes();
+    }
+
+    @Override
+    public String cacheReport() {
+        CacheStats c = allocator.stats().caches();
+        if (c.hits() + c.misses() == 0) {
+            return null;
+        }
+        return String.format(java.util.Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d caches of ended threads reclaimed",
+                100 * c.hitRate(), c.hits(), c.misses(), c.reclaimed());
     }
 
     @Override

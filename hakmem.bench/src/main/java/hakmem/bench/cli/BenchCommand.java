@@ -484,6 +484,10 @@ public final class BenchCommand implements Runnable {
             List<Measurement> ms;
             try (b) {
                 ms = w.run(b, scenario, threads, settings);
+                String caches = b.cacheReport();
+                if (caches != null) {
+                    System.out.println(caches); // echoed by the parent beside the measurement
+                }
                 long live = b.liveBlocks();
                 if (live > 0) {
                     throw new IllegalStateException(allocator + " still holds " + live + " blocks after " + w.id()
