@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link ThreadCaches} in front of the shards of the tiers that suit them.
  *
  * <p>Routing: a request goes to the first tier (in size order) whose {@code maxSize()} covers it, else to
- * the big-block path; within the tier, the calling thread's shard (a hash of its id). A free finds the owning core from the chunk table
+ * the big-block path; within the tier, the calling thread's shard ({@link #shardOfThread}). A free finds the owning core from the chunk table
  * in one array read, whichever thread frees; an address outside every tier chunk goes to the
  * big-block path, which knows its live mappings.
  *
@@ -81,6 +81,8 @@ public final class PooledAllocator implements Allocator {
     private volatile boolean closed;
     /** The TLS variant's thread caches in front of the shards; null for LOCKED and SHARDED. */
     private final ThreadCaches caches;
+    /** SHARDED's shard per thread; null for LOCKED and TLS. */
+    private final ThreadShards threadShards;
 
     /**
      * @param concurrency LOCKED (then {@code shards} must be 1), SHARDED or TLS
@@ -93,6 +95,8 @@ public final class PooledAllocator implements Allocator {
         }
         this.concurrency = concurrency;
         this.shardCount = shards;
+        this.threadShards = concurrency == Concurrency.SHARDED && shards > 1
+                ? new ThreadShards(shards, Math.max(16, 4 * Runtime.getRuntime().availableProcessors())) : null;
         Budget budget = new Budget(memoryLimit);
         this.space = ChunkSpace.reserve(reservation, budget);
         this.big = new BigBlocks(budget, space::trimRetained);
@@ -267,15 +271,15 @@ public final class PooledAllocator implements Allocator {
     }
 
     /**
-     * The calling thread's shard: its id scrambled, then scaled to 0..shards-1 by a multiply (Lemire's
-     * reduction; a remainder costs a division on every request).
+     * The calling thread's shard: SHARDED gives each thread the least used one ({@link ThreadShards});
+     * TLS, whose cached threads refill from shards of their own, hashes the rest (virtual threads).
      */
     private int shardOfThread() {
         if (shardCount == 1) {
             return 0;
         }
-        long mixed = (Thread.currentThread().threadId() * 0x9E3779B97F4A7C15L) >>> 32;
-        return (int) ((mixed * shardCount) >>> 32);
+        ThreadShards map = threadShards;
+        return map != null ? map.shard() : ThreadShards.hash(Thread.currentThread(), shardCount);
     }
 
     /** Size 0 becomes a 1-byte block; anything else outside 1..MAX_SIZE is rejected. */
