@@ -307,10 +307,14 @@ final class ThreadCaches {
             return false;
         }
         int i = ChunkSpace.granule(p);
-        int asked = states[i];
-        // CAS, not a plain store: of two threads freeing the same block at once, exactly one wins and
-        // the other sees a double free, so a block never enters two magazines.
-        if (asked == 0 || (p & (ChunkSpace.GRANULE - 1)) != 0 || !MARK.compareAndSet(states, i, (char) asked, (char) 0)) {
+        if ((p & (ChunkSpace.GRANULE - 1)) != 0) {
+            throw invalid(p);
+        }
+        // One atomic swap, not a read and a CAS: of two threads freeing the same block at once, exactly
+        // one takes the mark and the other sees 0, a double free, so a block never enters two magazines.
+        // Writing 0 where the mark already was 0 (not a block a user holds) changes nothing.
+        int asked = (char) MARK.getAndSet(states, i, (char) 0);
+        if (asked == 0) {
             throw invalid(p);
         }
         Cache c = cache();
