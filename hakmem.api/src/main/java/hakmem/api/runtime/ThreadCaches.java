@@ -56,6 +56,8 @@ final class ThreadCaches {
     /** Bytes a magazine may hold when full; its block count is this over the class size, within 2..64. */
     static final long MAGAZINE_BYTES = 32 << 10;
     static final int MAX_BLOCKS = 64;
+    /** A thread that has not missed for this long does not count against a shard (see chooseShard). */
+    static final long IDLE_NANOS = 100_000_000;
     /** Blocks of other shards a cache gathers before it sends them home in one go. */
     static final int AWAY = 64;
 
@@ -79,6 +81,8 @@ final class ThreadCaches {
         /** Per class, an empty batch array kept for the next flush (none yet: null). */
         final long[][] spare;
         long misses;
+        /** When this thread last missed ({@link System#nanoTime()}); read by others under registry, racily. */
+        long lastMiss;
         /** Blocks of other shards this thread freed, on their way home; per cached tier, their bytes. */
         final long[] away = new long[AWAY];
         int awayCount;
@@ -386,6 +390,7 @@ final class ThreadCaches {
         c.setCount(at, got - 1);
         c.m[at + FLOW] -= got;
         c.misses++; // counted once the refill succeeded, so hits (handed out - misses) never go negative
+        c.lastMiss = System.nanoTime();
         mark(p, size);
         c.m[at + ALLOCATIONS]++;
         c.m[at + LIVE_BYTES] += size;
@@ -393,26 +398,35 @@ final class ThreadCaches {
     }
 
     /**
-     * Gives a thread the shard fewest live threads use, at its first miss, so a thread that
-     * replaces an ended one (larson) takes over its shard and its blocks, and N threads spread over N
-     * shards. Chosen then, not at registration: a thread often starts before the one it replaces has
-     * ended (larson's threads each start their successor). Later, a thread that still shares its shard
-     * moves to one that has become idle; without that, two threads would trade blocks for good while a
-     * shard sits unused.
+     * Gives a thread the shard fewest active threads use (then fewest threads), at its first miss, so a thread that replaces
+     * an ended one (larson) takes over its shard and its blocks, and N threads spread over N shards.
+     * Chosen then, not at registration: a thread often starts before the one it replaces has ended
+     * (larson's threads each start their successor). Later, a thread that still shares its shard with
+     * an active one moves to a shard no active thread uses, if there is one; without that, two threads
+     * would trade blocks for good while a shard sits unused. Active: missed in the last
+     * {@link #IDLE_NANOS}; a thread that allocated once and then sleeps (larson's main thread) does
+     * not hold a shard against the others.
      */
     private void chooseShard(Cache c) {
         synchronized (registry) {
             reclaimEnded();
-            int best = 0;
-            for (int s = 1; s < load.length; s++) {
-                if (load[s] < load[best]) {
+            long now = System.nanoTime();
+            int[] active = new int[load.length];
+            for (Cache other : registry) {
+                if (other != c && other.shard >= 0 && now - other.lastMiss < IDLE_NANOS) {
+                    active[other.shard]++;
+                }
+            }
+            int best = 0; // fewest active threads, then fewest threads
+            for (int s = 1; s < active.length; s++) {
+                if (active[s] < active[best] || (active[s] == active[best] && load[s] < load[best])) {
                     best = s;
                 }
             }
             if (c.shard < 0) {
                 load[best]++;
                 c.shard = best;
-            } else if (load[c.shard] > 1 && load[best] == 0) {
+            } else if (active[c.shard] > 0 && active[best] == 0) {
                 load[c.shard]--;
                 load[best]++;
                 c.shard = best;
