@@ -68,7 +68,7 @@ final class SpinLock {
         // metadata) in its own cache and takes the lock again at full speed, instead of both threads
         // dragging the lines across for every request. Throughput over fairness, on purpose.
         int backoff = 64;
-        for (int rounds = 1; ; rounds++) {
+        while (true) {
             for (int i = 0; i < backoff; i++) {
                 Thread.onSpinWait();
             }
@@ -83,8 +83,10 @@ final class SpinLock {
             }
             if (backoff < MAX_BACKOFF) {
                 backoff <<= 1;
-            } else if ((rounds & 7) == 0) {
-                Thread.yield(); // the holder may be descheduled (more threads than cores)
+            } else {
+                // The holder may be descheduled (more threads than cores): let it run. Every round, not
+                // every 8th: larson at 8 threads on 2 cores, LOCKED 5.6 -> 14 and SHARDED 13 -> 24 M ops/s.
+                Thread.yield();
             }
         }
     }
