@@ -260,7 +260,10 @@ public final class PooledAllocator implements Allocator {
         return shardCount;
     }
 
-    /** Per chunk owner tag: the index of its shard within its tier (-1 for tag 0). */
+    /**
+     * Per chunk owner tag: the index of its shard within its tier (-1 for tag 0). The constructor hands
+     * tags out tier by tier, shard by shard, from 1.
+     */
     int[] shardOfTag() {
         int[] out = new int[byTag.length];
         out[0] = -1;
