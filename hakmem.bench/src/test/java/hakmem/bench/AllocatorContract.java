@@ -330,4 +330,28 @@ abstract class AllocatorContract {
         assertThrows(IllegalStateException.class, () -> allocator.site("x"));
         assertFalse(allocator.toString().isEmpty());
     }
+
+    /** A thread that first calls after close (no thread cache yet, in TLS) fails the same way. */
+    @Test
+    void aThreadThatFirstCallsAfterCloseGetsIllegalStateException() throws Exception {
+        long p = allocator.malloc(100);
+        allocator.close();
+        java.util.List<Throwable> thrown = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread t = Thread.ofPlatform().start(() -> {
+            for (Runnable call : java.util.List.<Runnable>of(() -> allocator.malloc(16), () -> allocator.malloc(4000),
+                    () -> allocator.free(p))) {
+                try {
+                    call.run();
+                    thrown.add(null);
+                } catch (Throwable e) {
+                    thrown.add(e);
+                }
+            }
+        });
+        t.join();
+        assertEquals(3, thrown.size());
+        for (Throwable e : thrown) {
+            assertTrue(e instanceof IllegalStateException, "expected IllegalStateException, got " + e);
+        }
+    }
 }

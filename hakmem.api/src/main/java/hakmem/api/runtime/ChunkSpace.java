@@ -248,7 +248,8 @@ public final class ChunkSpace implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            // Thread caches find no block states from here on and fail instead of touching the chunks.
+            // The cores released their chunks (and block states) already; should one have kept any, thread
+            // caches still find no block states from here on and fail instead of touching the chunks.
             java.util.Arrays.fill(blockStates, null);
             OsMemory.unmap(mapping, mappingLength);
         }

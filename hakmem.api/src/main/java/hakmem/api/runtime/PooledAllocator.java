@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each locked section re-checks {@code closed} after taking its lock, so a call that races with
  * {@code close()} either completes before the core closes or fails with {@link IllegalStateException}.
  * The thread caches' hits take no lock and read no flag: {@code close()} drops every block-state array,
- * so a call made after it finds no marks and fails the same way (one racing with it is the user's
- * error, see {@link Allocator#close()}).
+ * so a hit after it finds no mark and fails the same way; their misses check {@code closed} first (a
+ * call racing with {@code close()} is the user's error, see {@link Allocator#close()}).
  */
 public final class PooledAllocator implements Allocator {
 
@@ -587,7 +587,7 @@ public final class PooledAllocator implements Allocator {
         }
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (closed) {
             throw new IllegalStateException("allocator is closed");
         }

@@ -21,8 +21,8 @@ import java.util.List;
  *       each under that core's lock.</li>
  *   <li>Every block a user holds is marked in its chunk's block-state array ({@link ChunkSpace}) with
  *       the size asked (never 0); blocks in magazines and in cores are 0. Allocation writes the mark
- *       with a plain store after popping the block (no one else can reach it yet); free reads it and
- *       clears it with a CAS before pushing. A block passes between threads only through the user's
+ *       with a plain store after popping the block (no one else can reach it yet); free takes it and
+ *       leaves 0 with one atomic swap before pushing. A block passes between threads only through the user's
  *       own synchronization, which orders the mark's write before the free's read.</li>
  *   <li>A free of a block with no mark is not a block the user holds: the slow path asks the owning
  *       core, under its lock, and throws the exact reason (a block the core counts as live but that
@@ -31,21 +31,24 @@ import java.util.List;
  *       allocated it (threads of a shard share blocks through its depot anyway). A block of another
  *       shard goes into the cache's away buffer, which goes home to the owning cores {@link #AWAY}
  *       blocks at a time, under their locks: no lock and no atomic on the common path, and each shard's
- *       blocks stay with its own threads. Letting such blocks migrate into the freeing thread's magazine
+ *       blocks stay with its own threads (but for those a thread takes along when it moves to another
+ *       shard). Letting such blocks migrate into the freeing thread's magazine
  *       (the first design) mixed every slab's blocks among all threads, so neighbouring marks bounced
  *       between processors on every request (larson, 2 threads on 2 cores: 50 against 77 M ops/s). An
- *       MPSC queue per owner would send blocks home one by one, a CAS each, and strand them when the
- *       owner stops allocating.</li>
- *   <li>Thread death: caches are registered with their thread; whenever a cache misses (and on
- *       {@code trim}/{@code stats}), ended threads' caches are flushed to the cores. {@code isAlive()}
+ *       MPSC queue per owner would send blocks home one by one, a CAS each, and strand any number of
+ *       them when the owner stops allocating; an idle thread's away buffer strands at most
+ *       {@code AWAY - 1}, like its magazines.</li>
+ *   <li>Thread death: caches are registered with their thread; on a thread's first miss and every
+ *       256th, when a shard is chosen, and on {@code trim}/{@code stats}, ended threads' caches are
+ *       handed on (to their shard's depot, the rest to the cores). {@code isAlive()}
  *       returning false orders everything the ended thread wrote before the flush.</li>
- *   <li>Each cache refills from the shard fewest live caches use, chosen at its first miss: threads
+ *   <li>Each cache refills from the shard fewest active threads use, chosen at its first miss: threads
  *       spread over the shards, and a thread that replaces an ended one takes over its shard (and its
  *       memory); see {@link #chooseShard}.</li>
  *   <li>Virtual threads never get a cache (millions of them would each hold memory), nor do threads
  *       beyond {@link #maxCaches}: they take the sharded path, marking blocks all the same.</li>
- *   <li>Two threads freeing the same block at the same moment: clearing the mark is a CAS, so exactly
- *       one wins and the other gets a double free. Should a core still refuse a block given back (a
+ *   <li>Two threads freeing the same block at the same moment: taking the mark is an atomic swap, so
+ *       exactly one wins and the other gets a double free. Should a core still refuse a block given back (a
  *       bug, not a race), the block is dropped and counted in {@code CacheStats.refused}.</li>
  * </ul>
  */
@@ -135,7 +138,7 @@ final class ThreadCaches {
         }
     }
 
-    /** Block marks: plain reads and writes by the block's holder, a CAS to clear one on free. */
+    /** Block marks: a plain write by the allocating thread, an atomic swap to take one on free. */
     private static final java.lang.invoke.VarHandle MARK = java.lang.invoke.MethodHandles.arrayElementVarHandle(char[].class);
 
     /** Cache by {@code threadId & (TABLE - 1)}, checked against its owner: cheaper than a ThreadLocal. */
@@ -252,6 +255,7 @@ final class ThreadCaches {
         if (t.isVirtual()) {
             return none;
         }
+        heap.checkOpen();
         synchronized (registry) {
             reclaimEnded();
             if (registry.size() >= maxCaches) {
@@ -365,6 +369,7 @@ final class ThreadCaches {
     // ---- slow paths ---------------------------------------------------------------------------------
 
     private long refill(Cache c, int k, long size, int site) {
+        heap.checkOpen(); // before the ended threads' caches go to cores that close() has closed
         if ((c.misses & 255) == 0) {
             synchronized (registry) {
                 reclaimEnded();

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Which shard each platform thread allocates from (SHARDED, and the uncached path of TLS): the one
+ * Which shard each platform thread allocates from under SHARDED (TLS caches choose their own): the one
  * fewest live threads use, chosen when the thread first asks, so up to one thread per shard allocates
  * from a core no other thread allocates from, and a thread that replaces an ended one takes over its
  * shard and its memory. A hash of the thread id would put two of N threads on one shard with odds
