@@ -170,6 +170,8 @@ final class ThreadCaches {
     private final int[] shardOfTag;
     /** Live caches per shard; written under registry. */
     private final int[] load;
+    /** Active caches per shard, counted afresh by each chooseShard; guarded by registry. */
+    private final int[] activeScratch;
     /** Live caches; guarded by itself. */
     private final List<Cache> registry = new ArrayList<>();
     /** Counters of reclaimed caches and of requests that took the uncached path; guarded by registry. */
@@ -218,6 +220,7 @@ final class ThreadCaches {
         }
         int shards = heap.shards();
         this.load = new int[shards];
+        this.activeScratch = new int[shards];
         this.shardOfTag = heap.shardOfTag();
         this.depots = new Depot[shards];
         for (int d = 0; d < shards; d++) {
@@ -416,7 +419,8 @@ final class ThreadCaches {
         synchronized (registry) {
             reclaimEnded();
             long now = System.nanoTime();
-            int[] active = new int[load.length];
+            int[] active = activeScratch;
+            java.util.Arrays.fill(active, 0);
             for (Cache other : registry) {
                 if (other != c && other.shard >= 0 && now - other.lastMiss < IDLE_NANOS) {
                     active[other.shard]++;
