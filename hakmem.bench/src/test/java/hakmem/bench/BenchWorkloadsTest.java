@@ -1,6 +1,7 @@
 package hakmem.bench;
 
 import hakmem.bench.jmh.AllocFreeBatchBenchmark;
+import hakmem.bench.jmh.AllocatorBenchmark;
 import hakmem.bench.jmh.AllocFreePairBenchmark;
 
 import org.junit.jupiter.api.Test;
@@ -210,9 +211,10 @@ class BenchWorkloadsTest {
     @Test
     void jmhParamListsNameEveryAllocator() throws Exception {
         List<String> all = Allocators.ALL.stream().map(Allocators.Spec::name).toList();
+        Param p = AllocatorBenchmark.class.getField("allocator").getAnnotation(Param.class);
+        assertEquals(all, List.of(p.value()), "the JMH @Param allocator list must match Allocators.ALL");
         for (Class<?> c : List.of(AllocFreePairBenchmark.class, AllocFreeBatchBenchmark.class)) {
-            Param p = c.getField("allocator").getAnnotation(Param.class);
-            assertEquals(all, List.of(p.value()), c.getSimpleName() + "'s @Param allocator list must match Allocators.ALL");
+            assertEquals(AllocatorBenchmark.class, c.getSuperclass(), c.getSimpleName() + " takes its allocators from AllocatorBenchmark");
         }
     }
 }

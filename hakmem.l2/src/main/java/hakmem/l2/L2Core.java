@@ -188,27 +188,33 @@ final class L2Core implements TierCore {
 
     @Override
     public void free(long address) {
-        if (chunks.attachment(address) instanceof Chunk ch && ch.core == this) {
-            Run r = ch.runs[(int) (address >>> SizeClass.PAGE_SHIFT) & (Chunk.PAGES - 1)];
-            if (r != null) {
-                long offset = address - r.base;
-                int i = (int) ((offset * r.reciprocal) >>> SizeClass.RECIPROCAL_SHIFT);
-                long before = r.freeMask;
-                long bit = 1L << i;
-                if (i < r.capacity && (long) i * r.blockSize == offset && (before & bit) == 0) {
-                    long after = before | bit;
-                    r.freeMask = after;
-                    int c = r.sizeClass;
-                    frees[c]++;
-                    liveBytes[c] -= r.requested[i];
-                    if (before == 0 || after == r.fullMask) {
-                        freeSlow(r, before);
-                    }
-                    return;
-                }
-            }
+        Run r = runOf(address);
+        int i = liveIndex(r, address);
+        if (i < 0) {
+            throw invalidSlow(address);
         }
-        throw invalidSlow(address);
+        long before = r.freeMask;
+        long after = before | (1L << i);
+        r.freeMask = after;
+        int c = r.sizeClass;
+        frees[c]++;
+        liveBytes[c] -= r.requested[i];
+        if (before == 0 || after == r.fullMask) {
+            freeSlow(r, before);
+        }
+    }
+
+    /**
+     * The index of the live block that starts at {@code address} in run {@code r} (null: none), or -1.
+     * The index comes from a multiply by the run's reciprocal of its block size, not a division.
+     */
+    private static int liveIndex(Run r, long address) {
+        if (r == null) {
+            return -1;
+        }
+        long offset = address - r.base;
+        int i = (int) ((offset * r.reciprocal) >>> SizeClass.RECIPROCAL_SHIFT);
+        return i < r.capacity && (long) i * r.blockSize == offset && (r.freeMask & (1L << i)) == 0 ? i : -1;
     }
 
     /** The run was full (joins the partial list) or became empty (goes spare or back to its chunk). */
@@ -308,17 +314,11 @@ final class L2Core implements TierCore {
 
     @Override
     public long usableSize(long address) {
-        if (chunks.attachment(address) instanceof Chunk ch && ch.core == this) {
-            Run r = ch.runs[(int) (address >>> SizeClass.PAGE_SHIFT) & (Chunk.PAGES - 1)];
-            if (r != null) {
-                long offset = address - r.base;
-                int i = (int) ((offset * r.reciprocal) >>> SizeClass.RECIPROCAL_SHIFT);
-                if (i < r.capacity && (long) i * r.blockSize == offset && (r.freeMask & (1L << i)) == 0) {
-                    return r.blockSize;
-                }
-            }
+        Run r = runOf(address);
+        if (liveIndex(r, address) < 0) {
+            throw invalidSlow(address);
         }
-        throw invalidSlow(address);
+        return r.blockSize;
     }
 
     /** Says why {@code address} is not the start of a live block; changes nothing. */
@@ -406,15 +406,15 @@ final class L2Core implements TierCore {
         heldBytes = 0;
     }
 
-    // ---------------------------------------------------------------- for tests and diagnostics
-
-    /** The run holding {@code address} in one of this core's chunks, or null. */
+    /** The run holding {@code address} in one of this core's chunks, or null (also used by tests). */
     Run runOf(long address) {
         if (chunks.attachment(address) instanceof Chunk ch && ch.core == this) {
             return ch.runs[(int) (address >>> SizeClass.PAGE_SHIFT) & (Chunk.PAGES - 1)];
         }
         return null;
     }
+
+    // ---------------------------------------------------------------- for tests and diagnostics
 
     /** Class index of the run holding {@code address}, or -1. */
     int classOf(long address) {

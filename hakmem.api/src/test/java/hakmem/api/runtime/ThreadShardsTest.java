@@ -17,35 +17,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** SHARDED's thread-to-shard map: live threads spread, ended threads' shards are taken over. */
 class ThreadShardsTest {
 
-    /** Runs {@code n} platform threads that each ask for their shard twice and stay alive until all have. */
-    private static List<Integer> shardsOfLiveThreads(ThreadShards map, int n) throws InterruptedException {
-        List<Integer> shards = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger unstable = new AtomicInteger();
+    /** Platform threads that asked for their shard and stay alive until {@link #end}. */
+    private record Askers(List<Thread> threads, List<Integer> shards, AtomicInteger unstable, CountDownLatch release) {
+        /** Lets them end and waits for them; returns their shards. */
+        List<Integer> end() throws InterruptedException {
+            release.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(0, unstable.get(), "a thread's shard changed between two asks");
+            return shards;
+        }
+    }
+
+    /** Starts {@code n} platform threads that each ask for their shard twice; returns once all have. */
+    private static Askers ask(ThreadShards map, int n) throws InterruptedException {
+        Askers a = new Askers(new ArrayList<>(), java.util.Collections.synchronizedList(new ArrayList<>()),
+                new AtomicInteger(), new CountDownLatch(1));
         CountDownLatch asked = new CountDownLatch(n);
-        CountDownLatch release = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            threads.add(Thread.ofPlatform().start(() -> {
+            a.threads.add(Thread.ofPlatform().start(() -> {
                 int s = map.shard();
                 if (map.shard() != s) {
-                    unstable.incrementAndGet();
+                    a.unstable.incrementAndGet();
                 }
-                shards.add(s);
+                a.shards.add(s);
                 asked.countDown();
                 try {
-                    release.await();
+                    a.release.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }));
         }
         asked.await();
-        release.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
-        assertEquals(0, unstable.get(), "a thread's shard changed between two asks");
-        return shards;
+        return a;
+    }
+
+    private static List<Integer> shardsOfLiveThreads(ThreadShards map, int n) throws InterruptedException {
+        return ask(map, n).end();
     }
 
     @Test
@@ -68,32 +78,15 @@ class ThreadShardsTest {
     void aThreadThatReplacesAnEndedOneTakesOverItsShard() throws Exception {
         ThreadShards map = new ThreadShards(4, 64);
         int[] first = new int[1];
-        CountDownLatch release = new CountDownLatch(1);
         // Three threads stay alive on three shards; a chain of threads, one after another, uses the fourth.
-        List<Thread> stayers = new ArrayList<>();
-        CountDownLatch asked = new CountDownLatch(3);
-        for (int i = 0; i < 3; i++) {
-            stayers.add(Thread.ofPlatform().start(() -> {
-                map.shard();
-                asked.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }));
-        }
-        asked.await();
+        Askers stayers = ask(map, 3);
         Set<Integer> chain = new HashSet<>();
         for (int i = 0; i < 20; i++) {
             Thread t = Thread.ofPlatform().start(() -> first[0] = map.shard());
             t.join();
             chain.add(first[0]);
         }
-        release.countDown();
-        for (Thread t : stayers) {
-            t.join();
-        }
+        stayers.end();
         assertEquals(1, chain.size(), "successive threads took the one free shard each time: " + chain);
     }
 

@@ -1,23 +1,9 @@
 package hakmem.bench.jmh;
 
-import hakmem.bench.Backend;
 import hakmem.bench.Memory;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
-
-import java.util.concurrent.TimeUnit;
 
 /**
  * One malloc and one free of the same size, back to back (the first byte written in between), per size
@@ -31,33 +17,11 @@ import java.util.concurrent.TimeUnit;
  * </pre>
  * Every combination at the annotated settings (18 sizes x 10 allocators, 8 s each) takes about half an hour.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss1m"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class AllocFreePairBenchmark {
+public class AllocFreePairBenchmark extends AllocatorBenchmark {
 
     @Param({"8", "16", "32", "64", "128", "256", "512", "1024", "2048", "4096", "8192", "16384", "32768", "65536",
             "131072", "262144", "524288", "1048576"})
     public int size;
-
-    @Param({"hakmem-locked", "hakmem-sharded", "hakmem-tls", "glibc", "jemalloc", "mimalloc", "tcmalloc", "arena",
-            "netty-pooled", "netty-adaptive"})
-    public String allocator;
-
-    private Backend backend;
-
-    @Setup(Level.Trial)
-    public void open() {
-        backend = BenchState.open(allocator);
-    }
-
-    @TearDown(Level.Trial)
-    public void close() {
-        backend.close();
-    }
 
     @Benchmark
     public long pair() {
