@@ -99,18 +99,21 @@ final class L2Core implements TierCore {
             }
         }
         Run r = current[c];
-        if (r != null) {
-            long free = r.freeMask;
-            if (free != 0) {
-                int i = Long.numberOfTrailingZeros(free);
-                r.freeMask = free & (free - 1);
-                r.requested[i] = (int) size;
-                allocations[c]++;
-                liveBytes[c] += size;
-                return r.base + (long) i * r.blockSize;
-            }
+        if (r != null && r.freeMask != 0) {
+            return take(r, c, size);
         }
         return allocateSlow(c, size);
+    }
+
+    /** Hands out the lowest free block of {@code r} (which has one) for a request of {@code size} bytes. */
+    private long take(Run r, int c, long size) {
+        long free = r.freeMask;
+        int i = Long.numberOfTrailingZeros(free);
+        r.freeMask = free & (free - 1);
+        r.requested[i] = (int) size;
+        allocations[c]++;
+        liveBytes[c] += size;
+        return r.base + (long) i * r.blockSize;
     }
 
     private static int alignedClassSlow(int c, long alignment) {
@@ -136,13 +139,7 @@ final class L2Core implements TierCore {
             r = newRun(c); // the only step that can fail (OutOfMemoryError), before any change
         }
         current[c] = r; // a full former current run lives on no list until one of its blocks is freed
-        long free = r.freeMask;
-        int i = Long.numberOfTrailingZeros(free);
-        r.freeMask = free & (free - 1);
-        r.requested[i] = (int) size;
-        allocations[c]++;
-        liveBytes[c] += size;
-        return r.base + (long) i * r.blockSize;
+        return take(r, c, size);
     }
 
     /** Carves a run of class {@code c} from the first chunk with room (first fit), else the spare chunk, else a new one. */
