@@ -16,17 +16,21 @@ import java.lang.invoke.VarHandle;
  * (on a monitor, say) leaves its carrier and needs a free one to finish; thousands of
  * virtual waiters spinning on every carrier would keep it off for seconds at a time.
  *
- * <p>Protocol: {@code state} is 0 when free, 1 when held. Lock is a CAS 0 -> 1 (full fence: the
- * holder sees everything the previous holder wrote); unlock is a release store of 0 (publishes the
- * section's writes to the next CAS winner). Not reentrant.
+ * <p>Protocol: {@code state} counts acquisitions and releases: even when free, odd when held. Lock
+ * is a CAS from an even value to the next (full fence: the holder sees everything the previous holder
+ * wrote); unlock is a release store of the next even value (publishes the section's writes to the next
+ * CAS winner). A waiter that finds the lock free takes it only if the word has not moved during a
+ * grace period, that is if the holder has not come back for another section meanwhile. Not reentrant.
  */
 final class SpinLock {
 
     private static final VarHandle STATE;
+    private static final VarHandle WANTED;
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(SpinLock.class, "state", int.class);
+            WANTED = MethodHandles.lookup().findVarHandle(SpinLock.class, "wanted", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -36,6 +40,8 @@ final class SpinLock {
     @SuppressWarnings("unused")
     private long p01, p02, p03, p04, p05, p06, p07;
     private volatile int state;
+    /** Waiters out of patience: while any, no one else takes the lock. Read on every lock, rarely written. */
+    private volatile int wanted;
     @SuppressWarnings("unused")
     private long p11, p12, p13, p14, p15, p16, p17;
 
@@ -46,15 +52,26 @@ final class SpinLock {
      */
     private static final int MAX_BACKOFF = 1 << 14;
     /**
-     * Spin-wait hints a waiter that finds the lock free waits before it takes it, so a holder between
-     * two sections (the lock is free only for the caller's work between two requests) takes it back
-     * first, and the lock and the core's lines change processors only when the holder has really
-     * stopped. Larson at 2 threads on 2 cores, against 1 thread: 0.5-0.75x without, 0.73-0.85x with.
+     * Spin-wait hints a waiter that finds the lock free watches it before taking it: if the word moved
+     * meanwhile, the holder is still at work (free only between two of its requests) and the waiter
+     * backs off again, so the lock and the core's lines change processors only once the holder has
+     * really stopped. A free lock taken at once gave larson at 2 threads on 2 cores 0.5-0.75x its
+     * 1-thread rate; a grace without the check that the word stayed put gave 0.73-0.85x, but the app mix
+     * (two tiers, two locks) 0.40x, which this check and {@link #PATIENCE_NANOS} raise to about 0.8x.
      */
     private static final int GRACE = 64;
+    /**
+     * How long a waiter backs off at the longest backoff before it says it wants the lock (see
+     * {@link #wanted}) and takes it as soon as it is free: a holder that never pauses would otherwise
+     * keep it for good. So a platform waiter waits about 6 ms at most (the backoff's doubling, then
+     * this); each handover moves the core's lines to another processor, so rarer is faster: app mix at
+     * 2 threads, 1 ms gave 46, 3 ms 48, 6 and 12 ms 50 M ops/s (1 thread: 60).
+     */
+    private static final long PATIENCE_NANOS = 5_000_000;
 
     void lock() {
-        if (!STATE.compareAndSet(this, 0, 1)) {
+        int s = state;
+        if ((s & 1) != 0 || wanted != 0 || !STATE.compareAndSet(this, s, s + 1)) {
             lockSlow();
         }
     }
@@ -66,18 +83,19 @@ final class SpinLock {
         }
         // Exponential backoff without touching the lock word: the holder keeps the line (and the core's
         // metadata) in its own cache and takes the lock again at full speed, instead of both threads
-        // dragging the lines across for every request. Throughput over fairness, on purpose.
+        // dragging the lines across for every request. Throughput over fairness, on purpose, up to PATIENCE_NANOS.
         int backoff = 64;
+        long since = 0; // the clock is read only at the longest backoff
         while (true) {
             for (int i = 0; i < backoff; i++) {
                 Thread.onSpinWait();
             }
-            if (state == 0) {
-                // Free now: give the holder a moment to come back for its next request first.
+            int seen = state;
+            if ((seen & 1) == 0) {
                 for (int i = 0; i < GRACE; i++) {
                     Thread.onSpinWait();
                 }
-                if (state == 0 && STATE.compareAndSet(this, 0, 1)) {
+                if (state == seen && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
                     return;
                 }
             }
@@ -87,6 +105,32 @@ final class SpinLock {
                 // The holder may be descheduled (more threads than cores): let it run. Every round, not
                 // every 8th: larson at 8 threads on 2 cores, LOCKED 5.6 -> 14 and SHARDED 13 -> 24 M ops/s.
                 Thread.yield();
+                long now = System.nanoTime();
+                if (since == 0) {
+                    since = now;
+                } else if (now - since >= PATIENCE_NANOS) {
+                    lockImpatient();
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * Says the lock is wanted, so the holder does not take it again, then takes it once it is free,
+     * yielding now and then to a descheduled holder.
+     */
+    private void lockImpatient() {
+        WANTED.getAndAdd(this, 1);
+        for (int spins = 1; ; spins++) {
+            int seen = state;
+            if ((seen & 1) == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                WANTED.getAndAdd(this, -1);
+                return;
+            }
+            Thread.onSpinWait();
+            if ((spins & 1023) == 0) {
+                Thread.yield();
             }
         }
     }
@@ -95,7 +139,8 @@ final class SpinLock {
     private void lockParking() {
         long pause = 1_000;
         for (int rounds = 0; ; rounds++) {
-            if (state == 0 && STATE.compareAndSet(this, 0, 1)) {
+            int seen = state;
+            if ((seen & 1) == 0 && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
                 return;
             }
             if (rounds < 8) {
@@ -110,7 +155,8 @@ final class SpinLock {
     }
 
     void unlock() {
-        // Release: the section's writes happen-before the next holder's successful CAS.
-        STATE.setRelease(this, 0);
+        // Release: the section's writes happen-before the next holder's successful CAS. A plain read
+        // of the word: only the holder writes it while it is odd.
+        STATE.setRelease(this, (int) STATE.get(this) + 1);
     }
 }

@@ -75,4 +75,45 @@ class SpinLockTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         org.junit.jupiter.api.Assertions.assertTrue(seconds < 30, "200 sections took " + seconds + " s");
     }
+    /**
+     * A holder that takes the lock again straight after each release (it is free only between two of
+     * its sections) must still let a waiter in: past its patience the waiter says it wants the lock
+     * and the holder yields it. Without that, the waiter's grace check fails every time.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aHolderThatNeverPausesLetsAWaiterIn() throws Exception {
+        SpinLock lock = new SpinLock();
+        java.util.concurrent.atomic.AtomicBoolean waiterIn = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!waiterIn.get() && System.nanoTime() < deadline) {
+                lock.lock();
+                try {
+                    holding.countDown();
+                    for (int i = 0; i < 1000; i++) {
+                        Thread.onSpinWait();
+                    }
+                    counter++;
+                } finally {
+                    lock.unlock();
+                }
+            }
+        });
+        holding.await();
+        long t0 = System.nanoTime();
+        lock.lock();
+        try {
+            waiterIn.set(true);
+            counter++;
+        } finally {
+            lock.unlock();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        holder.join();
+        // A liveness bound (patience is a few milliseconds), not a speed target: the previous lock (no patience) never let it in within the 20 s.
+        org.junit.jupiter.api.Assertions.assertTrue(seconds < 2, "the waiter got the lock after " + seconds + " s");
+        org.junit.jupiter.api.Assertions.assertTrue(counter > 1);
+    }
 }
