@@ -69,6 +69,17 @@ final class SpinLock {
      */
     private static final long PATIENCE_NANOS = 5_000_000;
 
+    private final long patienceNanos;
+
+    SpinLock() {
+        this(PATIENCE_NANOS);
+    }
+
+    /** With another patience, for tests that drive waiters down the impatient path. */
+    SpinLock(long patienceNanos) {
+        this.patienceNanos = patienceNanos;
+    }
+
     void lock() {
         int s = state;
         if ((s & 1) != 0 || wanted != 0 || !STATE.compareAndSet(this, s, s + 1)) {
@@ -108,7 +119,7 @@ final class SpinLock {
                 long now = System.nanoTime();
                 if (since == 0) {
                     since = now;
-                } else if (now - since >= PATIENCE_NANOS) {
+                } else if (now - since >= patienceNanos) {
                     lockImpatient();
                     return;
                 }
@@ -152,6 +163,11 @@ final class SpinLock {
                 pause = Math.min(pause << 1, 1_000_000);
             }
         }
+    }
+
+    /** Waiters out of patience now (0 when no thread waits). */
+    int wanted() {
+        return wanted;
     }
 
     void unlock() {

@@ -116,4 +116,53 @@ class SpinLockTest {
         org.junit.jupiter.api.Assertions.assertTrue(seconds < 2, "the waiter got the lock after " + seconds + " s");
         org.junit.jupiter.api.Assertions.assertTrue(counter > 1);
     }
+    /**
+     * Waiters that run out of patience at once (patience 0) against a holder that never pauses, with
+     * virtual threads among them: every section still runs alone (an unguarded read-spin-write counter
+     * loses no update), and no waiter is left marked as wanting the lock.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void impatientWaitersStillExcludeEachOther() throws Exception {
+        SpinLock lock = new SpinLock(0);
+        int sections = 300;
+        java.util.concurrent.atomic.AtomicInteger waitersDone = new java.util.concurrent.atomic.AtomicInteger();
+        Runnable section = () -> {
+            lock.lock();
+            try {
+                long seen = counter;
+                for (int i = 0; i < 50; i++) {
+                    Thread.onSpinWait();
+                }
+                counter = seen + 1;
+            } finally {
+                lock.unlock();
+            }
+        };
+        List<Thread> waiters = new ArrayList<>();
+        long[] holderSections = new long[1];
+        Thread holder = Thread.ofPlatform().start(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+            while (waitersDone.get() < 5 && System.nanoTime() < deadline) {
+                section.run();
+                holderSections[0]++;
+            }
+        });
+        for (int w = 0; w < 5; w++) {
+            Runnable work = () -> {
+                for (int i = 0; i < sections; i++) {
+                    section.run();
+                }
+                waitersDone.incrementAndGet();
+            };
+            waiters.add(w < 3 ? Thread.ofPlatform().start(work) : Thread.ofVirtual().start(work));
+        }
+        for (Thread t : waiters) {
+            t.join();
+        }
+        holder.join();
+        assertEquals(5, waitersDone.get(), "every waiter got through");
+        assertEquals(5L * sections + holderSections[0], counter, "no section's update lost");
+        assertEquals(0, lock.wanted());
+    }
 }
