@@ -19,8 +19,10 @@ import java.lang.invoke.VarHandle;
  * <p>Protocol: {@code state} counts acquisitions and releases: even when free, odd when held. Lock
  * is a CAS from an even value to the next (full fence: the holder sees everything the previous holder
  * wrote); unlock is a release store of the next even value (publishes the section's writes to the next
- * CAS winner). A waiter that finds the lock free takes it only if the word has not moved during a
- * grace period, that is if the holder has not come back for another section meanwhile. Not reentrant.
+ * CAS winner). A waiter on the slow path that finds the lock free takes it only if the word has not moved
+ * during a grace period, that is if the holder has not come back for another section meanwhile; one
+ * out of patience says it wants the lock ({@link #wanted}) and the others step back. Not reentrant;
+ * unlocking a free lock throws.
  */
 final class SpinLock {
 
@@ -40,7 +42,10 @@ final class SpinLock {
     @SuppressWarnings("unused")
     private long p01, p02, p03, p04, p05, p06, p07;
     private volatile int state;
-    /** Waiters out of patience: while any, no one else takes the lock. Read on every lock, rarely written. */
+    /**
+     * Waiters out of patience: while any, no other thread starts to take the lock (one already past
+     * this check may still). Read on every lock, rarely written.
+     */
     private volatile int wanted;
     @SuppressWarnings("unused")
     private long p11, p12, p13, p14, p15, p16, p17;
@@ -61,11 +66,10 @@ final class SpinLock {
      */
     private static final int GRACE = 64;
     /**
-     * How long a waiter backs off at the longest backoff before it says it wants the lock (see
+     * How long a waiter backs off (from its first miss) before it says it wants the lock (see
      * {@link #wanted}) and takes it as soon as it is free: a holder that never pauses would otherwise
-     * keep it for good. So a platform waiter waits about 6 ms at most (the backoff's doubling, then
-     * this); each handover moves the core's lines to another processor, so rarer is faster: app mix at
-     * 2 threads, 1 ms gave 46, 3 ms 48, 6 and 12 ms 50 M ops/s (1 thread: 60).
+     * keep it for good. Each handover moves the core's lines to another processor, so rarer is faster:
+     * app mix at 2 threads, 1 ms gave 46, 3 ms 48, 6 and 12 ms 50 M ops/s (1 thread: 60).
      */
     private static final long PATIENCE_NANOS = 5_000_000;
 
@@ -94,9 +98,10 @@ final class SpinLock {
         }
         // Exponential backoff without touching the lock word: the holder keeps the line (and the core's
         // metadata) in its own cache and takes the lock again at full speed, instead of both threads
-        // dragging the lines across for every request. Throughput over fairness, on purpose, up to PATIENCE_NANOS.
+        // dragging the lines across for every request. Throughput over fairness, on purpose, up to
+        // patienceNanos. The clock is read once a round (30 ns against at least 64 hints).
+        long since = System.nanoTime();
         int backoff = 64;
-        long since = 0; // the clock is read only at the longest backoff
         while (true) {
             for (int i = 0; i < backoff; i++) {
                 Thread.onSpinWait();
@@ -110,59 +115,94 @@ final class SpinLock {
                     return;
                 }
             }
+            if (System.nanoTime() - since >= patienceNanos) {
+                lockWanted(false);
+                return;
+            }
             if (backoff < MAX_BACKOFF) {
                 backoff <<= 1;
             } else {
                 // The holder may be descheduled (more threads than cores): let it run. Every round, not
                 // every 8th: larson at 8 threads on 2 cores, LOCKED 5.6 -> 14 and SHARDED 13 -> 24 M ops/s.
                 Thread.yield();
-                long now = System.nanoTime();
-                if (since == 0) {
-                    since = now;
-                } else if (now - since >= patienceNanos) {
-                    lockImpatient();
-                    return;
-                }
             }
         }
     }
 
     /**
-     * Says the lock is wanted, so the holder does not take it again, then takes it once it is free,
-     * yielding now and then to a descheduled holder.
+     * Says the lock is wanted, so no one else starts to take it, then takes it as soon as it is free:
+     * a platform thread watching the word (the holder steps back at its next lock, so this lasts about
+     * one section) and yielding now and then to a descheduled holder, a virtual thread polling between
+     * timed parks. Returns whether a park cleared an interrupt (see {@link #park}).
      */
-    private void lockImpatient() {
+    private boolean lockWanted(boolean parking) {
         WANTED.getAndAdd(this, 1);
-        for (int spins = 1; ; spins++) {
-            int seen = state;
-            if ((seen & 1) == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
-                WANTED.getAndAdd(this, -1);
-                return;
+        try {
+            boolean interrupted = false;
+            long pause = 1_000;
+            for (int spins = 1; ; spins++) {
+                int seen = state;
+                if ((seen & 1) == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                    return interrupted;
+                }
+                if (parking) {
+                    interrupted |= park(pause);
+                    pause = Math.min(pause << 1, 1_000_000);
+                } else {
+                    Thread.onSpinWait();
+                    if ((spins & 1023) == 0) {
+                        Thread.yield();
+                    }
+                }
             }
-            Thread.onSpinWait();
-            if ((spins & 1023) == 0) {
-                Thread.yield();
+        } finally {
+            WANTED.getAndAdd(this, -1); // whatever happens (an Error from yield), never left wanted
+        }
+    }
+
+    /**
+     * Virtual threads: short spins, then timed parks that free the carrier (no unpark: unlock stays a
+     * single release store); out of patience, they say they want the lock like platform threads.
+     */
+    private void lockParking() {
+        boolean interrupted = false;
+        try {
+            long since = System.nanoTime();
+            long pause = 1_000;
+            for (int rounds = 0; ; rounds++) {
+                int seen = state;
+                if ((seen & 1) == 0 && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                    return;
+                }
+                if (rounds < 8) {
+                    for (int i = 0; i < 256 << rounds; i++) {
+                        Thread.onSpinWait();
+                    }
+                } else if (System.nanoTime() - since >= patienceNanos) {
+                    interrupted |= lockWanted(true);
+                    return;
+                } else {
+                    interrupted |= park(pause);
+                    pause = Math.min(pause << 1, 1_000_000);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt(); // the caller's interrupt, kept for it
             }
         }
     }
 
-    /** Short spins, then timed parks that free the carrier (no unpark: unlock stays one plain store). */
-    private void lockParking() {
-        long pause = 1_000;
-        for (int rounds = 0; ; rounds++) {
-            int seen = state;
-            if ((seen & 1) == 0 && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
-                return;
-            }
-            if (rounds < 8) {
-                for (int i = 0; i < 256 << rounds; i++) {
-                    Thread.onSpinWait();
-                }
-            } else {
-                java.util.concurrent.locks.LockSupport.parkNanos(pause);
-                pause = Math.min(pause << 1, 1_000_000);
-            }
-        }
+    /**
+     * Parks the calling virtual thread for up to {@code pause} ns with its interrupt cleared; returns
+     * whether it cleared one. An interrupted thread's parks return at once: the waiter would spin on
+     * its carrier and keep an unmounted holder off it (all carriers taken: a deadlock). The flag is set
+     * again only once the lock is taken: setting it wakes the thread, so the next park would not wait.
+     */
+    private static boolean park(long pause) {
+        boolean interrupted = Thread.interrupted();
+        java.util.concurrent.locks.LockSupport.parkNanos(pause);
+        return interrupted;
     }
 
     /** Waiters out of patience now (0 when no thread waits). */
@@ -170,9 +210,18 @@ final class SpinLock {
         return wanted;
     }
 
+    /** Whether some thread holds the lock now. */
+    boolean held() {
+        return (state & 1) != 0;
+    }
+
     void unlock() {
         // Release: the section's writes happen-before the next holder's successful CAS. A plain read
         // of the word: only the holder writes it while it is odd.
-        STATE.setRelease(this, (int) STATE.get(this) + 1);
+        int s = (int) STATE.get(this);
+        if ((s & 1) == 0) {
+            throw new IllegalMonitorStateException("unlock of a free lock"); // would leave it held for good
+        }
+        STATE.setRelease(this, s + 1);
     }
 }
