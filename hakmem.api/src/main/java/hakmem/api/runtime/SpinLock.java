@@ -8,7 +8,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>A monitor parks contended threads through the kernel, which costs far more than the section it
  * guards: measured here, one monitor around a tier collapsed to ~0.1x at 2 threads. This lock backs off
- * exponentially between tries without touching the lock word, so the holder keeps the lock's and the
+ * exponentially between tries without touching the lock word (until a waiter runs out of patience and
+ * watches it for the one section the holder still runs), so the holder keeps the lock's and the
  * core's cache lines and runs on at full speed (throughput over fairness), and yields once the backoff
  * is long, so a holder that was descheduled (more threads than cores) gets the CPU back.
  *
