@@ -558,17 +558,13 @@ final class L2Core implements TierCore {
         check(held == heldBytes, "held bytes");
         check(dirtyCounted == dirty.bytes() && dirty.bytes() <= dirtyBudget(), "dirty bytes " + dirtyCounted
                 + " vs " + dirty.bytes() + ", budget " + dirtyBudget());
-        long[] dirtyListed = {0};
+        long dirtyListed;
         try {
-            dirty.forEach(d -> {
-                Chunk ch = (Chunk) d.owner();
-                check(chunkList[ch.index] == ch, "dirty chunk not held");
-                dirtyListed[0]++;
-            });
+            dirtyListed = dirty.checkChunks(o -> chunkList[((Chunk) o).index] == o);
         } catch (IllegalStateException e) {
             throw new AssertionError("l2 invariant broken: " + e.getMessage(), e);
         }
-        check(dirtyListed[0] == dirtyChunks, "dirty list holds " + dirtyListed[0] + " of " + dirtyChunks);
+        check(dirtyListed == dirtyChunks, "dirty list holds " + dirtyListed + " of " + dirtyChunks);
         check(spareChunk == null || chunkList[spareChunk.index] == spareChunk, "spare chunk not held");
     }
 

@@ -690,17 +690,12 @@ final class L25Core implements TierCore {
         check(cached == cachedBytes && cachedBytes <= retainedLimit, "cached bytes");
         check(dirtyCounted == dirty.bytes() && dirty.bytes() <= dirtyBudget(), "dirty bytes " + dirtyCounted
                 + " vs " + dirty.bytes() + ", budget " + dirtyBudget());
-        long[] listed = {0};
+        long dirtyChunks;
         try {
-            dirty.forEach(d -> {
-                Chunk ch = (Chunk) d.owner();
-                check(chunkList[ch.index] == ch, "dirty chunk not held");
-                listed[0]++;
-            });
+            dirtyChunks = dirty.checkChunks(o -> chunkList[((Chunk) o).index] == o);
         } catch (IllegalStateException e) {
             throw new AssertionError("l25 invariant broken: " + e.getMessage(), e);
         }
-        long dirtyChunks = listed[0];
         long withDirty = 0;
         long heldSum = 0;
         for (int k = 0; k < chunkCount; k++) {
