@@ -20,10 +20,12 @@ public final class Allocators {
 
     /** What an allocator is, for selecting groups ({@code --allocators hakmem,native}) and for ratios. */
     public enum Group {
-        HAKMEM, NATIVE, JDK, NETTY;
+        HAKMEM, NATIVE, JDK, NETTY,
+        /** The harness with no allocator ({@link FloorBackend}): a bound, not a baseline. */
+        FLOOR;
 
         public boolean baseline() {
-            return this != HAKMEM;
+            return this != HAKMEM && this != FLOOR;
         }
     }
 
@@ -64,7 +66,9 @@ public final class Allocators {
             new Spec("netty-pooled", Group.NETTY, "Netty PooledByteBufAllocator direct buffers, allocate + release",
                     () -> NettyBackend.pooled(), Map.of(), nettyJvmArgs(), Double.MAX_VALUE),
             new Spec("netty-adaptive", Group.NETTY, "Netty AdaptiveByteBufAllocator direct buffers, allocate + release",
-                    () -> NettyBackend.adaptive(), Map.of(), nettyJvmArgs(), Double.MAX_VALUE));
+                    () -> NettyBackend.adaptive(), Map.of(), nettyJvmArgs(), Double.MAX_VALUE),
+            new Spec("floor", Group.FLOOR, "no allocator: each thread gets one scratch block over and over, free does nothing"
+                    + " (the harness's own cost, above any allocator's reach)", FloorBackend::new, Map.of(), List.of(), Double.MAX_VALUE));
 
     /** Names that select several allocators at once. */
     public static final Map<String, String> GROUPS = Map.of(

@@ -209,6 +209,30 @@ class BenchWorkloadsTest {
     }
 
     @Test
+    void theFloorGivesEachThreadOneWritableBlockAndIsNoBaseline() throws Exception {
+        try (Backend floor = Allocators.open("floor")) {
+            long mine = floor.malloc(2 << 20);
+            assertEquals(mine, floor.malloc(8), "one thread always gets its one block");
+            Memory.touchPages(mine, 2 << 20);
+            floor.free(mine);
+            floor.free(mine); // frees nothing, so nothing to refuse
+            long[] other = new long[1];
+            Thread t = new Thread(() -> other[0] = floor.malloc(64));
+            t.start();
+            t.join();
+            boolean sameSlot = ((t.threadId() ^ Thread.currentThread().threadId()) & 255) == 0;
+            assertEquals(sameSlot, mine == other[0], "a thread's window follows its id");
+            Memory.touchPages(other[0], 64);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> floor.malloc((4 << 20) + 1));
+            assertTrue(e.getMessage().contains(Long.toString((4 << 20) + 1)), e.getMessage());
+            Larson.Result r = new Larson(Larson.Params.defaults(2).withSeconds(0.05), floor).run();
+            assertTrue(r.allocations() > 0 && r.frees() > 0);
+        }
+        assertTrue(Allocators.select("baselines").stream().noneMatch(s -> s.name().equals("floor")));
+        assertTrue(Allocators.select("all").stream().anyMatch(s -> s.name().equals("floor")));
+    }
+
+    @Test
     void jmhParamListsNameEveryAllocator() throws Exception {
         List<String> all = Allocators.ALL.stream().map(Allocators.Spec::name).toList();
         Param p = AllocatorBenchmark.class.getField("allocator").getAnnotation(Param.class);

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class AllocatorBenchmark {
 
     @Param({"hakmem-locked", "hakmem-sharded", "hakmem-tls", "glibc", "jemalloc", "mimalloc", "tcmalloc", "arena",
-            "netty-pooled", "netty-adaptive"})
+            "netty-pooled", "netty-adaptive", "floor"})
     public String allocator;
 
     protected Backend backend;
