@@ -150,9 +150,9 @@ public final class Hakmem {
          * thread trades blocks with no other thread and the marks of its blocks stay in its own processor's
          * cache. Measured on 2 cores: a larson-like loop at 2 threads, 1 shard 57 and 2 shards 138 M ops/s;
          * larson at 4 threads, 4 shards against 2: TLS 64 -> 85 M ops/s; at 8 threads, 8 shards against 2:
-         * TLS 39 -> 56, SHARDED 19 -> 42. Not more: a shard no thread uses holds no memory, but each l2 and
-         * l25 core keeps free pages undiscarded up to its own floor, so what bursts leave behind grows with
-         * the shards threads have used.
+         * TLS 39 -> 56, SHARDED 19 -> 42. Not more: a shard no thread uses holds no memory, but each shard
+         * a thread has used keeps partly used chunks, l25's freed-block caches and (TLS) a share of the
+         * depots. Free pages kept undiscarded do not grow with the shards: their floor is one per tier.
          */
         private static int shardsProperty(Concurrency c) {
             String p = System.getProperty("hakmem.shards");

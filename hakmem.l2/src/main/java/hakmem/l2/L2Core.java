@@ -28,9 +28,10 @@ import java.util.Map;
  * partial runs that becomes current when the current run fills, and one spare empty run (within a
  * {@link #RETAIN_LIMIT} of 1 MiB for all spares) so a class oscillating around a run boundary keeps
  * its run. Other runs that become empty go back to their chunk; their pages stay undiscarded ("dirty",
- * reused by the next run carved there without page faults) up to {@code max(1 MiB, held / 8)} bytes,
- * {@code held} being the bytes of all runs, and are discarded (madvise) past it, the chunks dirtied
- * longest ago first when the budget shrinks. A chunk with no run left is released, except one kept as
+ * reused by the next run carved there without page faults) while the tier's cores together keep at
+ * most {@link #DEFAULT_DIRTY} bytes (one floor for all the shards) or this core keeps at most
+ * {@code held / 8}, {@code held} being the bytes of its runs, and are discarded (madvise) past that, the
+ * chunks dirtied longest ago first when the allowance shrinks; see {@link hakmem.api.spi.DirtyPages}. A chunk with no run left is released, except one kept as
  * a spare against unmapping a chunk only to map the next. {@link #trim()} also drops the spare runs,
  * empty current runs and the spare chunk and discards every dirty page, so a core with no live block
  * then holds no chunk.
@@ -44,7 +45,7 @@ final class L2Core implements TierCore {
     static final long CHUNK_SIZE = 2L << 20;
     /** Most bytes of empty spare runs kept across all classes. */
     static final long RETAIN_LIMIT = 1L << 20;
-    /** Floor of the budget of free pages kept undiscarded. */
+    /** Bytes of free pages the tier's cores (its shards) keep undiscarded together however little they hold. */
     static final long DEFAULT_DIRTY = 16L << 20;
     /** The dirty budget grows as held bytes >>> this. */
     static final int DIRTY_RATIO_SHIFT = 3;
@@ -75,7 +76,7 @@ final class L2Core implements TierCore {
         this(chunks, DEFAULT_DIRTY);
     }
 
-    /** @param dirtyFloor bytes of free pages kept undiscarded however little is held */
+    /** @param dirtyFloor bytes of free pages the tier's cores together keep undiscarded however little they hold */
     L2Core(ChunkSource chunks, long dirtyFloor) {
         if (chunks.chunkSize() != CHUNK_SIZE) {
             throw new IllegalArgumentException("l2 needs chunks of " + CHUNK_SIZE + " bytes, not " + chunks.chunkSize());

@@ -33,9 +33,10 @@ import java.util.List;
  *
  * <p>Retention, two budgets: the caches hold at most {@link #DEFAULT_RETAINED} bytes of freed blocks;
  * a block freed past that goes back to its chunk, whose free pages are kept undiscarded ("dirty",
- * reused without page faults) up to {@code max(}{@link #DEFAULT_DIRTY}{@code , held / 8)} bytes in all,
- * {@code held} being the bytes of blocks live or cached (jemalloc's old one-eighth dirty ratio: a big
- * heap churning keeps proportionally more, a small one little). Past that the incoming pages are
+ * reused without page faults) while the tier's cores together keep at most {@link #DEFAULT_DIRTY} bytes
+ * (one floor for all the shards) or this core keeps at most {@code held / 8}, {@code held} being the
+ * bytes of its blocks live or cached (jemalloc's old one-eighth dirty ratio: a big heap churning keeps
+ * proportionally more, a small one little); see {@link hakmem.api.spi.DirtyPages}. Past that the incoming pages are
  * discarded (madvise), and when the budget shrinks the chunks dirtied longest ago are discarded.
  * A chunk with no page in use is released, except one kept as a spare against unmapping a chunk only
  * to map the next. {@link #trim()} empties every cache, releases the spare chunk and discards every
@@ -60,7 +61,7 @@ final class L25Core implements TierCore {
     static final int SHARDS = 4;
     /** Cache budget of a core: two chunks' worth of freed blocks. */
     static final long DEFAULT_RETAINED = 4L << 20;
-    /** Floor of the budget of free pages kept undiscarded, all chunks together. */
+    /** Bytes of free pages the tier's cores (its shards) keep undiscarded together however little they hold. */
     static final long DEFAULT_DIRTY = 128L << 20;
     /** The dirty budget grows as held bytes >>> this. */
     static final int DIRTY_RATIO_SHIFT = 3;
@@ -108,7 +109,7 @@ final class L25Core implements TierCore {
 
     /**
      * @param retainedLimit most bytes of freed blocks kept in the shard caches
-     * @param dirtyFloor    bytes of free pages kept undiscarded however little is held
+     * @param dirtyFloor    bytes of free pages the tier's cores together keep undiscarded however little they hold
      */
     L25Core(ChunkSource chunks, long retainedLimit, long dirtyFloor) {
         if (chunks.chunkSize() != CHUNK_SIZE) {

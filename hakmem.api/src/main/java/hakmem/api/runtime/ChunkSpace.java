@@ -2,6 +2,8 @@ package hakmem.api.runtime;
 
 import hakmem.api.spi.ChunkSource;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * One reserved range of address space cut into chunks of {@link #CHUNK_SIZE} bytes, each aligned to its
  * size. A chunk's index is {@code (address - base) >>> CHUNK_SHIFT}, so the owner of any address is one
@@ -230,17 +232,20 @@ public final class ChunkSpace implements AutoCloseable {
                 .mapToLong(i -> base + ((long) i << CHUNK_SHIFT)).toArray();
     }
 
-    /** A chunk source whose chunks carry owner tag {@code tag} (> 0). */
-    public Source source(int tag) {
+    /**
+     * A chunk source whose chunks carry owner tag {@code tag} (> 0), counting its core's dirty pages in
+     * {@code tierDirty}, which the sources of the tier's other shards share.
+     */
+    public Source source(int tag, AtomicLong tierDirty) {
         if (tag <= NONE) {
             throw new IllegalArgumentException("owner tag must be > 0: " + tag);
         }
-        return new Source(this, tag, false);
+        return new Source(this, tag, false, tierDirty);
     }
 
     /** A source over a space of its own, which closing the source unmaps. */
     public ChunkSource source() {
-        return new Source(this, 1, true);
+        return new Source(this, 1, true, new AtomicLong());
     }
 
     /** Unmaps the whole reservation, committed chunks included. */
@@ -260,12 +265,15 @@ public final class ChunkSpace implements AutoCloseable {
         private final ChunkSpace space;
         private final int tag;
         private final boolean ownsSpace;
+        /** Shared with the sources of the tier's other shards. */
+        private final AtomicLong tierDirty;
         private long reserved;
 
-        Source(ChunkSpace space, int tag, boolean ownsSpace) {
+        Source(ChunkSpace space, int tag, boolean ownsSpace, AtomicLong tierDirty) {
             this.space = space;
             this.tag = tag;
             this.ownsSpace = ownsSpace;
+            this.tierDirty = tierDirty;
         }
 
         @Override
@@ -322,6 +330,11 @@ public final class ChunkSpace implements AutoCloseable {
         @Override
         public long pageSize() {
             return OsMemory.PAGE_SIZE;
+        }
+
+        @Override
+        public long addTierDirty(long delta) {
+            return delta == 0 ? tierDirty.get() : tierDirty.addAndGet(delta);
         }
 
         @Override

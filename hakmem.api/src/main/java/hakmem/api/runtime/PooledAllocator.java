@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The three variants: each tier has one or more cores (shards), each behind its own {@link SpinLock},
@@ -117,8 +118,9 @@ public final class PooledAllocator implements Allocator {
         try {
             for (TierProvider p : providers) {
                 Shard[] s = new Shard[shards];
+                AtomicLong tierDirty = new AtomicLong();
                 for (int i = 0; i < shards; i++) {
-                    s[i] = new Shard(p.create(space.source(tagged.size())));
+                    s[i] = new Shard(p.create(space.source(tagged.size(), tierDirty)));
                     tagged.add(s[i]);
                 }
                 made.add(new Tier(p, s));

@@ -40,6 +40,13 @@ public interface ChunkSource extends AutoCloseable {
     /** The OS page size. */
     long pageSize();
 
+    /**
+     * Adds {@code delta} to the bytes of free pages kept undiscarded ({@link DirtyPages}) by all the cores
+     * of this source's tier, every shard's together, and returns the new total ({@code 0} reads it).
+     * Their floor is one for the tier, so more shards do not keep more. Thread-safe.
+     */
+    long addTierDirty(long delta);
+
     /** Bytes currently mapped through this source (its chunks). */
     long reservedBytes();
 

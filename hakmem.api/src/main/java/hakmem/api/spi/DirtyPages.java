@@ -5,11 +5,17 @@ import java.util.function.Predicate;
 
 /**
  * Free pages a tier core keeps undiscarded ("dirty": a block placed on them later faults no page in),
- * shared by the tiers that hand out whole pages. The budget is {@code max(floor, held >>> ratioShift)}
- * bytes, {@code held} being what the core has in use (jemalloc's old dirty ratio: a big heap churning
- * keeps proportionally more). Pages given back past it are discarded at once (madvise), and when the
- * budget shrinks the chunks dirtied longest ago are discarded first. A chunk has at most 32 pages,
- * tracked in an int mask. Single-threaded, like the core that owns it.
+ * shared by the tiers that hand out whole pages. A core keeps a page while the tier's cores together
+ * keep at most {@code floor} bytes ({@link ChunkSource#addTierDirty}: the floor is the tier's, however
+ * many shards it has), or while this core keeps at most {@code held >>> ratioShift}, {@code held} being
+ * what it has in use (jemalloc's old dirty ratio: a big heap churning keeps proportionally more). So
+ * the tier keeps at most the floor plus an eighth (for a shift of 3) of what all its cores hold, and a
+ * core alone keeps at most {@link #budget}. A core tells the tier's count of its changes a
+ * {@link #GRAIN} at a time, so the cores of a busy tier do not all write one cache line on every
+ * page: the tier may pass its floor by up to a grain per core. Pages given back past that are discarded at once (madvise),
+ * and when the allowance shrinks the chunks dirtied longest ago are discarded first. A chunk has at
+ * most 32 pages, tracked in an int mask. Single-threaded, like the core that owns it, but for the
+ * tier's shared count.
  */
 public final class DirtyPages {
 
@@ -40,13 +46,18 @@ public final class DirtyPages {
     private final int pageShift;
     private final long floor;
     private final int ratioShift;
+    /** Bytes a core's count may differ from what the tier's count has of it. */
+    public static final long GRAIN = 1L << 20;
+
     private long bytes;
+    /** Of {@code bytes}, what the tier's count has. */
+    private long told;
     private Pages head;
     private Pages tail;
 
     /**
      * @param pageShift  log2 of the page size the core works in (pages per chunk at most 32)
-     * @param floor      bytes kept undiscarded however little is held
+     * @param floor      bytes the tier's cores together keep undiscarded however little they hold
      * @param ratioShift the budget grows as held bytes >>> this
      */
     public DirtyPages(ChunkSource chunks, int pageShift, long floor, int ratioShift) {
@@ -63,12 +74,12 @@ public final class DirtyPages {
         this.ratioShift = ratioShift;
     }
 
-    /** Bytes of free pages that may stay undiscarded while {@code held} bytes are in use. */
+    /** Most bytes of free pages this core keeps undiscarded while it has {@code held} bytes in use. */
     public long budget(long held) {
         return Math.max(floor, held >>> ratioShift);
     }
 
-    /** Bytes of dirty pages now. */
+    /** Bytes of this core's dirty pages now. */
     public long bytes() {
         return bytes;
     }
@@ -77,7 +88,7 @@ public final class DirtyPages {
     public void take(Pages p, int mask) {
         int m = p.mask & mask;
         if (m != 0) {
-            bytes -= size(m);
+            count(-size(m));
             p.mask &= ~mask;
             if (p.mask == 0) {
                 unlink(p);
@@ -86,24 +97,26 @@ public final class DirtyPages {
     }
 
     /**
-     * Free pages {@code mask} of the chunk at {@code base} stay dirty within the budget, else they are
-     * discarded; then, as the budget may have shrunk with {@code held}, the chunks dirtied longest ago
-     * are discarded until it holds.
+     * Free pages {@code mask} of the chunk at {@code base} stay dirty within the allowance (the class
+     * comment), else they are discarded; then, as the allowance may have shrunk, the chunks dirtied
+     * longest ago are discarded until it holds.
      */
     public void give(Pages p, long base, int mask, long held) {
         long b = size(mask);
-        long budget = budget(held);
-        if (b != 0 && bytes + b <= budget) {
-            if (p.mask == 0) {
-                p.base = base;
-                link(p);
+        long ratio = held >>> ratioShift;
+        if (b != 0) {
+            if (tierBytes() + b <= floor || bytes + b <= ratio) {
+                if (p.mask == 0) {
+                    p.base = base;
+                    link(p);
+                }
+                p.mask |= mask;
+                count(b);
+            } else {
+                discard(base, mask);
             }
-            p.mask |= mask;
-            bytes += b;
-        } else if (b != 0) {
-            discard(base, mask);
         }
-        while (bytes > budget) {
+        while (bytes > ratio && tierBytes() > floor) {
             discardChunk(head);
         }
     }
@@ -111,7 +124,7 @@ public final class DirtyPages {
     /** The chunk leaves the core: its dirty pages are forgotten, not discarded (releasing it frees them). */
     public void forget(Pages p) {
         if (p.mask != 0) {
-            bytes -= size(p.mask);
+            count(-size(p.mask));
             p.mask = 0;
             unlink(p);
         }
@@ -135,7 +148,7 @@ public final class DirtyPages {
         }
         head = null;
         tail = null;
-        bytes = 0;
+        count(-bytes);
     }
 
     /**
@@ -178,9 +191,23 @@ public final class DirtyPages {
         return (long) Integer.bitCount(mask) << pageShift;
     }
 
+    /** Adds {@code delta} to this core's dirty bytes, and tells the tier once they moved a grain. */
+    private void count(long delta) {
+        bytes += delta;
+        if (bytes != told && (Math.abs(bytes - told) >= GRAIN || bytes == 0)) {
+            chunks.addTierDirty(bytes - told);
+            told = bytes;
+        }
+    }
+
+    /** The tier's dirty bytes as this core sees them: the others' as last told, its own exactly. */
+    private long tierBytes() {
+        return chunks.addTierDirty(0) + bytes - told;
+    }
+
     private void discardChunk(Pages p) {
         discard(p.base, p.mask);
-        bytes -= size(p.mask);
+        count(-size(p.mask));
         p.mask = 0;
         unlink(p);
     }

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -68,6 +69,44 @@ class DirtyPagesTest {
             dirty.forEach(p -> {
                 throw new AssertionError("nothing left: " + p.owner());
             });
+        }
+    }
+
+    @Test
+    void theShardsOfATierShareOneFloor() {
+        long mib = 1L << 20;
+        try (ChunkSpace space = ChunkSpace.reserve(8L << 20, Long.MAX_VALUE)) {
+            AtomicLong tier = new AtomicLong();
+            ChunkSpace.Source s1 = space.source(1, tier);
+            ChunkSpace.Source s2 = space.source(2, tier);
+            DirtyPages d1 = new DirtyPages(s1, SHIFT, 3 * mib, 3);
+            DirtyPages d2 = new DirtyPages(s2, SHIFT, 3 * mib, 3);
+            long a = s1.acquire("a");
+            long b = s2.acquire("b");
+            DirtyPages.Pages pa = new DirtyPages.Pages("a");
+            DirtyPages.Pages pb = new DirtyPages.Pages("b");
+            chunk(a).fill((byte) 1);
+            chunk(b).fill((byte) 1);
+
+            d1.give(pa, a, -1, 0); // a whole chunk, 2 MiB
+            assertEquals(2 * mib, tier.get(), "a grain or more is told at once");
+            d2.give(pb, b, -1, 0); // the tier would keep 4 MiB: the second shard's pages are discarded
+            assertEquals(0, d2.bytes());
+            assertEquals(0, chunk(b).get(ValueLayout.JAVA_BYTE, PAGE));
+            d2.give(pb, b, 0xFFFF, 0); // 3 MiB in the tier: within its floor
+            assertEquals(mib, d2.bytes());
+            d2.give(pb, b, 0xFFFF_0000, 64 * mib); // past the floor but within this core's own held / 8
+            assertEquals(2 * mib, d2.bytes());
+            assertEquals(4 * mib, tier.get());
+
+            d1.give(pa, a, 0, 0); // holding nothing, over the tier's floor: the first shard gives its pages up
+            assertEquals(0, d1.bytes());
+            assertEquals(2 * mib, tier.get());
+            assertEquals(0, chunk(a).get(ValueLayout.JAVA_BYTE, 0));
+            d2.take(pb, 0b1); // less than a grain: the tier's count waits
+            assertEquals(2 * mib, tier.get());
+            d2.discardAll(); // down to nothing: told at once
+            assertEquals(0, tier.get());
         }
     }
 
