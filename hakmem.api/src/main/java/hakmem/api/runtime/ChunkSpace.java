@@ -234,18 +234,18 @@ public final class ChunkSpace implements AutoCloseable {
 
     /**
      * A chunk source whose chunks carry owner tag {@code tag} (> 0), counting its core's dirty pages in
-     * {@code tierDirty}, which the sources of the tier's other shards share.
+     * {@code tierDirty}, which the sources of the tier's other {@code tierCores - 1} shards share.
      */
-    public Source source(int tag, AtomicLong tierDirty) {
-        if (tag <= NONE) {
-            throw new IllegalArgumentException("owner tag must be > 0: " + tag);
+    public Source source(int tag, AtomicLong tierDirty, int tierCores) {
+        if (tag <= NONE || tierCores < 1) {
+            throw new IllegalArgumentException("owner tag must be > 0 and tier cores >= 1: " + tag + ", " + tierCores);
         }
-        return new Source(this, tag, false, tierDirty);
+        return new Source(this, tag, false, tierDirty, tierCores);
     }
 
     /** A source over a space of its own, which closing the source unmaps. */
     public ChunkSource source() {
-        return new Source(this, 1, true, new AtomicLong());
+        return new Source(this, 1, true, new AtomicLong(), 1);
     }
 
     /** Unmaps the whole reservation, committed chunks included. */
@@ -267,13 +267,15 @@ public final class ChunkSpace implements AutoCloseable {
         private final boolean ownsSpace;
         /** Shared with the sources of the tier's other shards. */
         private final AtomicLong tierDirty;
+        private final int tierCores;
         private long reserved;
 
-        Source(ChunkSpace space, int tag, boolean ownsSpace, AtomicLong tierDirty) {
+        Source(ChunkSpace space, int tag, boolean ownsSpace, AtomicLong tierDirty, int tierCores) {
             this.space = space;
             this.tag = tag;
             this.ownsSpace = ownsSpace;
             this.tierDirty = tierDirty;
+            this.tierCores = tierCores;
         }
 
         @Override
@@ -335,6 +337,11 @@ public final class ChunkSpace implements AutoCloseable {
         @Override
         public long addTierDirty(long delta) {
             return delta == 0 ? tierDirty.get() : tierDirty.addAndGet(delta);
+        }
+
+        @Override
+        public int tierCores() {
+            return tierCores;
         }
 
         @Override

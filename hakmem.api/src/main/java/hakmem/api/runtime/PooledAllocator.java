@@ -120,7 +120,7 @@ public final class PooledAllocator implements Allocator {
                 Shard[] s = new Shard[shards];
                 AtomicLong tierDirty = new AtomicLong();
                 for (int i = 0; i < shards; i++) {
-                    s[i] = new Shard(p.create(space.source(tagged.size(), tierDirty)));
+                    s[i] = new Shard(p.create(space.source(tagged.size(), tierDirty, shards)));
                     tagged.add(s[i]);
                 }
                 made.add(new Tier(p, s));

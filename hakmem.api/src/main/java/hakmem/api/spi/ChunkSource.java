@@ -47,6 +47,9 @@ public interface ChunkSource extends AutoCloseable {
      */
     long addTierDirty(long delta);
 
+    /** How many cores share the count of {@link #addTierDirty} (the tier's shards). */
+    int tierCores();
+
     /** Bytes currently mapped through this source (its chunks). */
     long reservedBytes();
 

@@ -7,10 +7,11 @@ import java.util.function.Predicate;
  * Free pages a tier core keeps undiscarded ("dirty": a block placed on them later faults no page in),
  * shared by the tiers that hand out whole pages. A core keeps a page while the tier's cores together
  * keep at most {@code floor} bytes ({@link ChunkSource#addTierDirty}: the floor is the tier's, however
- * many shards it has), or while this core keeps at most {@code held >>> ratioShift}, {@code held} being
- * what it has in use (jemalloc's old dirty ratio: a big heap churning keeps proportionally more). So
- * the tier keeps at most the floor plus an eighth (for a shift of 3) of what all its cores hold, and a
- * core alone keeps at most {@link #budget}. A core tells the tier's count of its changes a
+ * many shards it has), or while this core keeps at most its share of the floor (floor over the tier's
+ * cores: shards that went idle holding the floor do not leave the busy ones none) or
+ * {@code held >>> ratioShift}, {@code held} being what it has in use (jemalloc's old dirty ratio: a big
+ * heap churning keeps proportionally more). So the tier keeps at most twice the floor plus an eighth
+ * (for a shift of 3) of what all its cores hold, and a core alone at most {@link #budget}. A core tells the tier's count of its changes a
  * {@link #GRAIN} at a time, so the cores of a busy tier do not all write one cache line on every
  * page: the tier may pass its floor by up to a grain per core. Pages given back past that are discarded at once (madvise),
  * and when the allowance shrinks the chunks dirtied longest ago are discarded first. A chunk has at
@@ -103,9 +104,9 @@ public final class DirtyPages {
      */
     public void give(Pages p, long base, int mask, long held) {
         long b = size(mask);
-        long ratio = held >>> ratioShift;
+        long own = Math.max(held >>> ratioShift, floor / chunks.tierCores());
         if (b != 0) {
-            if (tierBytes() + b <= floor || bytes + b <= ratio) {
+            if (tierBytes() + b <= floor || bytes + b <= own) {
                 if (p.mask == 0) {
                     p.base = base;
                     link(p);
@@ -116,7 +117,7 @@ public final class DirtyPages {
                 discard(base, mask);
             }
         }
-        while (bytes > ratio && tierBytes() > floor) {
+        while (bytes > own && tierBytes() > floor) {
             discardChunk(head);
         }
     }

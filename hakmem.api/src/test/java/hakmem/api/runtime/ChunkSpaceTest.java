@@ -16,8 +16,8 @@ class ChunkSpaceTest {
     @Test
     void chunksAreAlignedZeroedAndFoundByAnyInteriorAddress() {
         try (ChunkSpace space = ChunkSpace.reserve(8 * ChunkSpace.CHUNK_SIZE, Long.MAX_VALUE)) {
-            ChunkSpace.Source a = space.source(1, new java.util.concurrent.atomic.AtomicLong());
-            ChunkSpace.Source b = space.source(2, new java.util.concurrent.atomic.AtomicLong());
+            ChunkSpace.Source a = space.source(1, new java.util.concurrent.atomic.AtomicLong(), 1);
+            ChunkSpace.Source b = space.source(2, new java.util.concurrent.atomic.AtomicLong(), 1);
             Object metaA = new Object();
             Object metaB = new Object();
             long ca = a.acquire(metaA);
@@ -51,7 +51,7 @@ class ChunkSpaceTest {
     @Test
     void limitAndCapacityGiveOutOfMemoryErrorAndChangeNothing() {
         try (ChunkSpace space = ChunkSpace.reserve(2 * ChunkSpace.CHUNK_SIZE, 3 * ChunkSpace.CHUNK_SIZE)) {
-            ChunkSpace.Source s = space.source(1, new java.util.concurrent.atomic.AtomicLong());
+            ChunkSpace.Source s = space.source(1, new java.util.concurrent.atomic.AtomicLong(), 1);
             s.acquire("x");
             s.acquire("y");
             OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> s.acquire("z"));
@@ -59,7 +59,7 @@ class ChunkSpaceTest {
             assertEquals(2 * ChunkSpace.CHUNK_SIZE, s.reservedBytes());
         }
         try (ChunkSpace space = ChunkSpace.reserve(4 * ChunkSpace.CHUNK_SIZE, ChunkSpace.CHUNK_SIZE)) {
-            ChunkSpace.Source s = space.source(1, new java.util.concurrent.atomic.AtomicLong());
+            ChunkSpace.Source s = space.source(1, new java.util.concurrent.atomic.AtomicLong(), 1);
             long c = s.acquire("x");
             OutOfMemoryError e = assertThrows(OutOfMemoryError.class, () -> s.acquire("y"));
             assertTrue(e.getMessage().contains("memory limit"), e.getMessage());

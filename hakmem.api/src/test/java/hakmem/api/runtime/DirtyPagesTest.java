@@ -77,8 +77,8 @@ class DirtyPagesTest {
         long mib = 1L << 20;
         try (ChunkSpace space = ChunkSpace.reserve(8L << 20, Long.MAX_VALUE)) {
             AtomicLong tier = new AtomicLong();
-            ChunkSpace.Source s1 = space.source(1, tier);
-            ChunkSpace.Source s2 = space.source(2, tier);
+            ChunkSpace.Source s1 = space.source(1, tier, 2);
+            ChunkSpace.Source s2 = space.source(2, tier, 2);
             DirtyPages d1 = new DirtyPages(s1, SHIFT, 3 * mib, 3);
             DirtyPages d2 = new DirtyPages(s2, SHIFT, 3 * mib, 3);
             long a = s1.acquire("a");
@@ -90,7 +90,7 @@ class DirtyPagesTest {
 
             d1.give(pa, a, -1, 0); // a whole chunk, 2 MiB
             assertEquals(2 * mib, tier.get(), "a grain or more is told at once");
-            d2.give(pb, b, -1, 0); // the tier would keep 4 MiB: the second shard's pages are discarded
+            d2.give(pb, b, -1, 0); // the tier would keep 4 MiB, and 2 MiB are more than a shard's share: discarded
             assertEquals(0, d2.bytes());
             assertEquals(0, chunk(b).get(ValueLayout.JAVA_BYTE, PAGE));
             d2.give(pb, b, 0xFFFF, 0); // 3 MiB in the tier: within its floor
@@ -99,13 +99,18 @@ class DirtyPagesTest {
             assertEquals(2 * mib, d2.bytes());
             assertEquals(4 * mib, tier.get());
 
-            d1.give(pa, a, 0, 0); // holding nothing, over the tier's floor: the first shard gives its pages up
+            d1.give(pa, a, 0, 0); // over the tier's floor and its share: the first shard gives its pages up
             assertEquals(0, d1.bytes());
             assertEquals(2 * mib, tier.get());
             assertEquals(0, chunk(a).get(ValueLayout.JAVA_BYTE, 0));
+            d1.give(pa, a, 0xFF_FFFF, 0); // past the floor, as the second shard idles, but within a share (1.5 MiB)
+            assertEquals(3 * mib / 2, d1.bytes());
+            assertEquals(7 * mib / 2, tier.get());
             d2.take(pb, 0b1); // less than a grain: the tier's count waits
-            assertEquals(2 * mib, tier.get());
+            assertEquals(7 * mib / 2, tier.get());
             d2.discardAll(); // down to nothing: told at once
+            assertEquals(3 * mib / 2, tier.get());
+            d1.discardAll();
             assertEquals(0, tier.get());
         }
     }
