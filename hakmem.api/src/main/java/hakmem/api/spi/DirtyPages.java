@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * heap churning keeps proportionally more). So the tier keeps at most twice the floor plus an eighth
  * (for a shift of 3) of what all its cores hold, and a core alone at most {@link #budget}. A core tells the tier's count of its changes a
  * {@link #GRAIN} at a time, so the cores of a busy tier do not all write one cache line on every
- * page: the tier may pass its floor by up to a grain per core. Pages given back past that are discarded at once (madvise),
+ * page: the tier's count may be off by up to a grain per core. Pages given back past that are discarded at once (madvise),
  * and when the allowance shrinks the chunks dirtied longest ago are discarded first. A chunk has at
  * most 32 pages, tracked in an int mask. Single-threaded, like the core that owns it, but for the
  * tier's shared count.
@@ -106,7 +106,8 @@ public final class DirtyPages {
         long b = size(mask);
         long own = Math.max(held >>> ratioShift, floor / chunks.tierCores());
         if (b != 0) {
-            if (tierBytes() + b <= floor || bytes + b <= own) {
+            // Its own allowance first: then a core within it never reads the line all the tier's cores write.
+            if (bytes + b <= own || tierBytes() + b <= floor) {
                 if (p.mask == 0) {
                     p.base = base;
                     link(p);
@@ -195,7 +196,7 @@ public final class DirtyPages {
     /** Adds {@code delta} to this core's dirty bytes, and tells the tier once they moved a grain. */
     private void count(long delta) {
         bytes += delta;
-        if (bytes != told && (Math.abs(bytes - told) >= GRAIN || bytes == 0)) {
+        if (Math.abs(bytes - told) >= GRAIN) {
             chunks.addTierDirty(bytes - told);
             told = bytes;
         }

@@ -108,7 +108,7 @@ class DirtyPagesTest {
             assertEquals(7 * mib / 2, tier.get());
             d2.take(pb, 0b1); // less than a grain: the tier's count waits
             assertEquals(7 * mib / 2, tier.get());
-            d2.discardAll(); // down to nothing: told at once
+            d2.discardAll(); // a grain or more again: told
             assertEquals(3 * mib / 2, tier.get());
             d1.discardAll();
             assertEquals(0, tier.get());
