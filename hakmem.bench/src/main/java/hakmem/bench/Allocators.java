@@ -75,7 +75,7 @@ public final class Allocators {
             "all", "every allocator",
             "hakmem", "hakmem's concurrency variants",
             "native", "glibc, jemalloc, mimalloc, tcmalloc",
-            "baselines", "every allocator that is not hakmem",
+            "baselines", "every allocator that is neither hakmem nor the floor",
             "jdk", "arena",
             "netty", "netty-pooled, netty-adaptive");
 

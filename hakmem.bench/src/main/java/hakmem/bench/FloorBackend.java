@@ -11,13 +11,15 @@ import java.lang.invoke.MethodHandle;
  * {@code free} does nothing, so blocks alias one another. Its speed bounds from above what any allocator
  * could reach in the same harness: no allocator does less work or touches memory more cache-friendly.
  * Windows are {@value #WINDOW_BYTES} bytes, enough for every workload's largest block (2 MiB); larger
- * requests are refused. The mapping reserves address space only ({@code MAP_NORESERVE}): pages are
- * committed as workloads touch them.
+ * requests are refused. There are {@value #SLOTS} of them, by thread id: larson starts a thread every
+ * few hundred thousand steps, and two live threads share a window only if their ids are that many
+ * apart. The mapping (8 GiB) reserves address space only ({@code MAP_NORESERVE}): pages are committed
+ * as workloads touch them.
  */
 public final class FloorBackend implements Backend {
 
-    static final long WINDOW_BYTES = 4L << 20;
-    private static final int SLOTS = 256;
+    static final long WINDOW_BYTES = 2L << 20;
+    static final int SLOTS = 4096;
     private static final long MAPPING = SLOTS * WINDOW_BYTES;
 
     private static final int PROT_READ_WRITE = 0x3;

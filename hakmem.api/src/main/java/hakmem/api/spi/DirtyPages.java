@@ -10,10 +10,11 @@ import java.util.function.Predicate;
  * many shards it has), or while this core keeps at most its share of the floor (floor over the tier's
  * cores: shards that went idle holding the floor do not leave the busy ones none) or
  * {@code held >>> ratioShift}, {@code held} being what it has in use (jemalloc's old dirty ratio: a big
- * heap churning keeps proportionally more). So the tier keeps at most twice the floor plus an eighth
- * (for a shift of 3) of what all its cores hold, and a core alone at most {@link #budget}. A core tells the tier's count of its changes a
- * {@link #GRAIN} at a time, so the cores of a busy tier do not all write one cache line on every
- * page: the tier's count may be off by up to a grain per core. Pages given back past that are discarded at once (madvise),
+ * heap churning keeps proportionally more). A core tells the tier's count of its changes a grain at a
+ * time (at most {@link #GRAIN}, and at most the floor over the cores, so that what all of them have not
+ * told yet is within the floor), so the cores of a busy tier do not all write one cache line on every
+ * page. So the tier keeps at most three times the floor plus an eighth (for a shift of 3) of what all
+ * its cores hold, and a core alone at most {@link #budget}. Pages given back past that are discarded at once (madvise),
  * and when the allowance shrinks the chunks dirtied longest ago are discarded first. A chunk has at
  * most 32 pages, tracked in an int mask. Single-threaded, like the core that owns it, but for the
  * tier's shared count.
@@ -47,7 +48,9 @@ public final class DirtyPages {
     private final int pageShift;
     private final long floor;
     private final int ratioShift;
-    /** Bytes a core's count may differ from what the tier's count has of it. */
+    /** This core's grain: see the class comment. */
+    private final long grain;
+    /** Most bytes a core's count may differ from what the tier's count has of it. */
     public static final long GRAIN = 1L << 20;
 
     private long bytes;
@@ -73,6 +76,7 @@ public final class DirtyPages {
         this.pageShift = pageShift;
         this.floor = floor;
         this.ratioShift = ratioShift;
+        this.grain = Math.min(GRAIN, Math.max(1L << pageShift, floor / chunks.tierCores()));
     }
 
     /** Most bytes of free pages this core keeps undiscarded while it has {@code held} bytes in use. */
@@ -137,6 +141,7 @@ public final class DirtyPages {
         while (head != null) {
             discardChunk(head);
         }
+        settle();
     }
 
     /** Forgets everything without discarding: the core released all its chunks. */
@@ -150,7 +155,8 @@ public final class DirtyPages {
         }
         head = null;
         tail = null;
-        count(-bytes);
+        bytes = 0;
+        settle();
     }
 
     /**
@@ -196,7 +202,14 @@ public final class DirtyPages {
     /** Adds {@code delta} to this core's dirty bytes, and tells the tier once they moved a grain. */
     private void count(long delta) {
         bytes += delta;
-        if (Math.abs(bytes - told) >= GRAIN) {
+        if (Math.abs(bytes - told) >= grain) {
+            settle();
+        }
+    }
+
+    /** Tells the tier's count everything not told yet (trim and release: a core left idle claims nothing). */
+    private void settle() {
+        if (bytes != told) {
             chunks.addTierDirty(bytes - told);
             told = bytes;
         }

@@ -88,12 +88,12 @@ class DirtyPagesTest {
             chunk(a).fill((byte) 1);
             chunk(b).fill((byte) 1);
 
-            d1.give(pa, a, -1, 0); // a whole chunk, 2 MiB
+            d1.give(pa, a, -1, 0); // a whole chunk, 2 MiB: more than a shard's share (1.5 MiB), within the tier's floor
             assertEquals(2 * mib, tier.get(), "a grain or more is told at once");
             d2.give(pb, b, -1, 0); // the tier would keep 4 MiB, and 2 MiB are more than a shard's share: discarded
             assertEquals(0, d2.bytes());
             assertEquals(0, chunk(b).get(ValueLayout.JAVA_BYTE, PAGE));
-            d2.give(pb, b, 0xFFFF, 0); // 3 MiB in the tier: within its floor
+            d2.give(pb, b, 0xFFFF, 0); // 1 MiB: within this shard's share
             assertEquals(mib, d2.bytes());
             d2.give(pb, b, 0xFFFF_0000, 64 * mib); // past the floor but within this core's own held / 8
             assertEquals(2 * mib, d2.bytes());
@@ -110,7 +110,12 @@ class DirtyPagesTest {
             assertEquals(7 * mib / 2, tier.get());
             d2.discardAll(); // a grain or more again: told
             assertEquals(3 * mib / 2, tier.get());
-            d1.discardAll();
+            d1.take(pa, 0xF_FFFF); // 1.25 MiB back in use: told
+            assertEquals(mib / 4, tier.get());
+            d1.give(pa, a, 0x100_0000, 0); // one page: less than a grain, not told yet
+            assertEquals(mib / 4, tier.get());
+            assertEquals(mib / 4 + PAGE, d1.bytes());
+            d1.discardAll(); // settles what was not told: a core left idle claims nothing
             assertEquals(0, tier.get());
         }
     }

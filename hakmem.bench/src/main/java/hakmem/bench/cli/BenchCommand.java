@@ -170,7 +170,7 @@ public final class BenchCommand implements Runnable {
         Path json = r.write(dir);
         out.println();
         out.print(Report.full(r));
-        out.println("ratios are speed ratios (above 1 = faster); best baseline = fastest non-hakmem allocator at that thread count");
+        out.println("ratios are speed ratios (above 1 = faster); best baseline = fastest allocator at that thread count that is neither hakmem nor the floor");
         if (plan.allocators().stream().anyMatch(a -> a.maxSeconds() < Double.parseDouble(plan.settings().get("seconds")))) {
             out.println("arena runs at most 1 s per measurement (it is ~1000x slower)");
         }

@@ -11,7 +11,7 @@ import java.util.Locale;
  * The tables: one per workload scenario, a row per thread count and allocator, with the best of the
  * repeated runs. Ratios are speed ratios whatever the metric (ops/s divided, or ns/op inverted), so
  * above 1 is faster than glibc, or than the fastest baseline at that thread count (every allocator
- * that is not hakmem counts as a baseline).
+ * that is neither hakmem nor the floor counts as a baseline).
  */
 public final class Report {
 

@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.Param;
  * <pre>
  * mvn -B -q package -DskipTests -Pjmh -Djmh.args="AllocFreePairBenchmark -p allocator=hakmem-locked,glibc,mimalloc -p size=16,4096"
  * </pre>
- * Every combination at the annotated settings (18 sizes x 10 allocators, 8 s each) takes about half an hour.
+ * Every combination at the annotated settings (18 sizes x 11 allocators, 8 s each) takes about half an hour.
  */
 public class AllocFreePairBenchmark extends AllocatorBenchmark {
 
