@@ -22,16 +22,21 @@ class DirtyPagesTest {
         return MemorySegment.ofAddress(base).reinterpret(2L << 20);
     }
 
+    /** A chunk of {@code s} with every byte 1, so a discarded page reads 0. */
+    private static long filled(ChunkSource s, String owner) {
+        long c = s.acquire(owner);
+        chunk(c).fill((byte) 1);
+        return c;
+    }
+
     @Test
     void pagesStayWithinTheBudgetAndTheOldestChunkGoesFirst() {
         try (ChunkSource s = ChunkSource.standalone(8L << 20)) {
             DirtyPages dirty = new DirtyPages(s, SHIFT, 3 * PAGE, 3);
-            long a = s.acquire("a");
-            long b = s.acquire("b");
+            long a = filled(s, "a");
+            long b = filled(s, "b");
             DirtyPages.Pages pa = new DirtyPages.Pages("a");
             DirtyPages.Pages pb = new DirtyPages.Pages("b");
-            chunk(a).fill((byte) 1);
-            chunk(b).fill((byte) 1);
 
             dirty.give(pa, a, 0b11, 0); // two pages kept
             assertEquals(2 * PAGE, dirty.bytes());
@@ -81,12 +86,10 @@ class DirtyPagesTest {
             ChunkSpace.Source s2 = space.source(2, tier, 2);
             DirtyPages d1 = new DirtyPages(s1, SHIFT, 3 * mib, 3);
             DirtyPages d2 = new DirtyPages(s2, SHIFT, 3 * mib, 3);
-            long a = s1.acquire("a");
-            long b = s2.acquire("b");
+            long a = filled(s1, "a");
+            long b = filled(s2, "b");
             DirtyPages.Pages pa = new DirtyPages.Pages("a");
             DirtyPages.Pages pb = new DirtyPages.Pages("b");
-            chunk(a).fill((byte) 1);
-            chunk(b).fill((byte) 1);
 
             d1.give(pa, a, -1, 0); // a whole chunk, 2 MiB: more than a shard's share (1.5 MiB), within the tier's floor
             assertEquals(2 * mib, tier.get(), "a grain or more is told at once");
