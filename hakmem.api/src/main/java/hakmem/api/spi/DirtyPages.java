@@ -5,21 +5,26 @@ import java.util.function.Predicate;
 
 /**
  * Free pages a tier core keeps undiscarded ("dirty": a block placed on them later faults no page in),
- * shared by the tiers that hand out whole pages. A core keeps a page while the tier's cores together
- * keep at most {@code floor} bytes ({@link ChunkSource#addTierDirty}: the floor is the tier's, however
- * many shards it has), or while this core keeps at most its share of the floor (floor over the tier's
- * cores: shards that went idle holding the floor do not leave the busy ones none) or
+ * shared by the tiers that hand out whole pages. The floor is the tier's, however many shards (cores)
+ * it has: a core keeps a page while the tier's cores together keep at most {@code floor} bytes (a count
+ * they share, {@link ChunkSource#addTierDirty}), or while this core keeps at most its share of the floor
+ * (floor over the cores: shards that went idle holding the floor do not leave the busy ones none) or
  * {@code held >>> ratioShift}, {@code held} being what it has in use (jemalloc's old dirty ratio: a big
- * heap churning keeps proportionally more). A core tells the tier's count of its changes a grain at a
- * time (at most {@link #GRAIN}, and at most the floor over the cores, so that what all of them have not
- * told yet is within the floor), so the cores of a busy tier do not all write one cache line on every
- * page. So the tier keeps at most three times the floor plus an eighth (for a shift of 3) of what all
- * its cores hold, and a core alone at most {@link #budget}. Pages given back past that are discarded at once (madvise),
- * and when the allowance shrinks the chunks dirtied longest ago are discarded first. A chunk has at
- * most 32 pages, tracked in an int mask. Single-threaded, like the core that owns it, but for the
- * tier's shared count.
+ * heap churning keeps proportionally more). Pages past that are discarded at once (madvise), and when
+ * the allowance shrinks the chunks dirtied longest ago are discarded first.
+ *
+ * <p>A core tells the shared count of its changes a grain at a time (at most {@link #GRAIN}, and no
+ * more than its share unless that is under a page, so what the cores have not told yet stays within
+ * the floor), so the cores of a busy tier do not all write one cache line on every page. A tier thus keeps at most three times its floor plus
+ * an eighth (for a shift of 3) of what its cores hold, and a core alone at most {@link #budget}.
+ *
+ * <p>A chunk has at most 32 pages, tracked in an int mask. Single-threaded, like the core that owns
+ * it, but for the shared count.
  */
 public final class DirtyPages {
+
+    /** Most bytes a core's count may differ from what the tier's count has of it. */
+    public static final long GRAIN = 1L << 20;
 
     /** One chunk's dirty pages and its place in the oldest-first list; a core keeps one per chunk. */
     public static final class Pages {
@@ -48,11 +53,10 @@ public final class DirtyPages {
     private final int pageShift;
     private final long floor;
     private final int ratioShift;
+    /** This core's share of the floor. */
+    private final long share;
     /** This core's grain: see the class comment. */
     private final long grain;
-    /** Most bytes a core's count may differ from what the tier's count has of it. */
-    public static final long GRAIN = 1L << 20;
-
     private long bytes;
     /** Of {@code bytes}, what the tier's count has. */
     private long told;
@@ -76,7 +80,8 @@ public final class DirtyPages {
         this.pageShift = pageShift;
         this.floor = floor;
         this.ratioShift = ratioShift;
-        this.grain = Math.min(GRAIN, Math.max(1L << pageShift, floor / chunks.tierCores()));
+        this.share = floor / chunks.tierCores();
+        this.grain = Math.min(GRAIN, Math.max(1L << pageShift, share));
     }
 
     /** Most bytes of free pages this core keeps undiscarded while it has {@code held} bytes in use. */
@@ -108,7 +113,7 @@ public final class DirtyPages {
      */
     public void give(Pages p, long base, int mask, long held) {
         long b = size(mask);
-        long own = Math.max(held >>> ratioShift, floor / chunks.tierCores());
+        long own = Math.max(held >>> ratioShift, share);
         if (b != 0) {
             // Its own allowance first: then a core within it never reads the line all the tier's cores write.
             if (bytes + b <= own || tierBytes() + b <= floor) {
