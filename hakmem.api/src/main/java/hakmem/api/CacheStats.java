@@ -9,13 +9,18 @@ package hakmem.api;
  * @param hits            requests served from a thread cache
  * @param misses          requests that found their magazine empty and refilled it (from the depot or a core)
  * @param reclaimed       caches of ended threads given back to the tier cores
- * @param refused         cached blocks a tier core refused when they were given back (a fault: never
- *                        handed out again, and 0 in a healthy allocator)
+ * @param refused         cached blocks a tier core refused when they were given back (never handed
+ *                        out again; 0 unless a racing double free left a second copy in some cache)
+ * @param duplicates      blocks dropped when they left a magazine because a user held them: the second
+ *                        copy of a racing double free (see the README's contract), never handed out
+ * @param depotTrades     batches thread caches traded with their shard's depot
+ * @param awayFlushes     away buffers (blocks of other shards) sent home to their cores
+ * @param coreTrips       lock sections the thread caches took on tier cores (refills and give-backs)
  */
 public record CacheStats(int threads, long cachedBlocks, long cachedBytes, long hits, long misses, long reclaimed,
-                         long refused) {
+                         long refused, long duplicates, long depotTrades, long awayFlushes, long coreTrips) {
 
-    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0, 0);
+    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** Share of cacheable requests served from a thread cache, 0 when there were none. */
     public double hitRate() {

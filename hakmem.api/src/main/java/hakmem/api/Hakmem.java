@@ -22,7 +22,8 @@ import java.util.Objects;
  *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none} for no tier);</li>
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
  *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: two per processor);</li>
- *   <li>{@code hakmem.learning} — {@code false} to turn learning off.</li>
+ *   <li>{@code hakmem.learning} — {@code false} to turn learning off;</li>
+ *   <li>{@code hakmem.strictFrees} — {@code true} for strict frees (see {@link Builder#strictFrees}).</li>
  * </ul>
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
  */
@@ -62,6 +63,7 @@ public final class Hakmem {
         private List<LearnerProvider> learners;
         private long memoryLimit = Long.MAX_VALUE;
         private int shards;
+        private Boolean strictFrees;
 
         private Builder() {
         }
@@ -108,6 +110,20 @@ public final class Hakmem {
             return this;
         }
 
+        /**
+         * TLS only: whether a free takes the block's mark with an atomic swap (strict) or with a plain
+         * read and write (default; the other variants always check under a lock). Either way a double,
+         * foreign or interior free throws at the call and changes nothing, unless two threads free one
+         * block at the same moment: then strict mode lets exactly one free win and the other throws,
+         * while the default may let both return, putting the block in two thread caches; the second
+         * copy is dropped when it leaves its cache ({@link CacheStats#duplicates()}), never handed out
+         * while the first is held. Default: the {@code hakmem.strictFrees} property, else false.
+         */
+        public Builder strictFrees(boolean strict) {
+            this.strictFrees = strict;
+            return this;
+        }
+
         /** Most bytes the allocator maps from the OS at once; past it requests get OutOfMemoryError. */
         public Builder memoryLimit(long bytes) {
             if (bytes <= 0) {
@@ -126,7 +142,8 @@ public final class Hakmem {
             LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
             long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
             int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty(c);
-            return new PooledAllocator(c, n, chosen, memoryLimit, reservation, learner);
+            boolean strict = strictFrees != null ? strictFrees : booleanProperty("hakmem.strictFrees");
+            return PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, strict);
         }
 
         private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {
@@ -169,6 +186,17 @@ public final class Hakmem {
                 // reported below
             }
             throw new IllegalArgumentException("hakmem.shards must be 1..1024: " + p);
+        }
+
+        private static boolean booleanProperty(String name) {
+            String p = System.getProperty(name);
+            if (p == null || p.isBlank() || p.trim().equalsIgnoreCase("false")) {
+                return false;
+            }
+            if (p.trim().equalsIgnoreCase("true")) {
+                return true;
+            }
+            throw new IllegalArgumentException(name + " must be true or false: " + p);
         }
 
         private static Concurrency concurrencyProperty() {

@@ -31,12 +31,14 @@ public final class ChunkSpace implements AutoCloseable {
     private final Object[] attachment;
     private final int[] freeChunks;
     /**
-     * For thread caches: per chunk of a tracked owner, the size asked for each live block handed to a
-     * user, one char per {@link #GRANULE} bytes at the block's start (0: not a block a user holds).
-     * Written and read without locks by the thread that holds the block (see ThreadCaches).
+     * For thread caches: per chunk of a tracked owner, its marks: the size asked for each live block
+     * handed to a user, one char per {@link #GRANULE} bytes at the block's start (0: not a block a user
+     * holds), then at {@link #SHARD_MARK} the shard of the chunk's owner, so a free finds both with one
+     * chunk lookup. Written and read without locks by the thread that holds the block (see ThreadCaches).
      */
-    private final char[][] blockStates;
-    private boolean[] tracked = new boolean[0];
+    private final char[][] marks;
+    /** Per owner tag, its shard + 1 when its chunks get marks, else 0. */
+    private int[] tracked = new int[0];
     private int freeCount;
     private int neverUsed;
     private boolean closed;
@@ -63,7 +65,7 @@ public final class ChunkSpace implements AutoCloseable {
         this.owner = new int[(int) chunks];
         this.attachment = new Object[(int) chunks];
         this.freeChunks = new int[(int) chunks];
-        this.blockStates = new char[(int) chunks][];
+        this.marks = new char[(int) chunks][];
         this.retained = new int[(int) chunks];
     }
 
@@ -110,26 +112,65 @@ public final class ChunkSpace implements AutoCloseable {
     public static final int GRANULE_SHIFT = 4;
     public static final long GRANULE = 1L << GRANULE_SHIFT;
 
-    /** Chunks acquired by owner {@code tag} from now on get block-state arrays. */
-    public synchronized void track(int tag) {
+    /** Marks per chunk: one per granule, then the owner's shard. */
+    static final int SHARD_MARK = (int) (CHUNK_SIZE >>> GRANULE_SHIFT);
+
+    /** Chunks acquired by owner {@code tag}, shard {@code shard} of its tier, from now on get marks. */
+    public synchronized void track(int tag, int shard) {
+        if (shard < 0 || shard >= Character.MAX_VALUE) {
+            throw new IllegalArgumentException("shard must be 0.." + (Character.MAX_VALUE - 1) + ": " + shard);
+        }
         if (tag >= tracked.length) {
             tracked = java.util.Arrays.copyOf(tracked, tag + 1);
         }
-        tracked[tag] = true;
+        tracked[tag] = shard + 1;
     }
 
-    /** The block-state array of the tracked chunk holding {@code address}, else null. Any thread, no lock. */
-    char[] blockStates(long address) {
+    /** First address of the space. */
+    long base() {
+        return base;
+    }
+
+    /** Bytes of the space: an address belongs to it when {@code address - base} is below this, unsigned. */
+    long capacity() {
+        return capacity;
+    }
+
+    /**
+     * The marks of every chunk, by chunk index (null: untracked or not held). The thread caches read it
+     * with plain accesses: an array is installed before its chunk's first block is handed out.
+     */
+    char[][] marks() {
+        return marks;
+    }
+
+    /** The marks of the tracked chunk holding {@code address}, else null. Any thread, no lock. */
+    char[] marksOf(long address) {
         long offset = address - base;
         if (Long.compareUnsigned(offset, capacity) >= 0) {
             return null;
         }
-        return blockStates[(int) (offset >>> CHUNK_SHIFT)];
+        return marks[(int) (offset >>> CHUNK_SHIFT)];
     }
 
-    /** Index of {@code address}'s entry in its chunk's block-state array. */
+    /** Index of {@code address}'s mark in its chunk's marks. */
     static int granule(long address) {
         return (int) ((address & (CHUNK_SIZE - 1)) >>> GRANULE_SHIFT);
+    }
+
+    /** What a scan of the marks sees: one call per chunk with marks. */
+    interface MarkVisitor {
+        void visit(int tag, char[] marks);
+    }
+
+    /** Calls {@code visitor} for every chunk with marks, under this space's lock (no chunk comes or goes). */
+    synchronized void scanMarks(MarkVisitor visitor) {
+        for (int i = 0; i < neverUsed; i++) {
+            char[] m = marks[i];
+            if (m != null) {
+                visitor.visit(owner[i], m);
+            }
+        }
     }
 
     /** Reserves {@code capacity} bytes of address space (rounded up to chunks) under {@code limit}. */
@@ -186,8 +227,10 @@ public final class ChunkSpace implements AutoCloseable {
     private void claim(int index, int tag, Object meta) {
         owner[index] = tag;
         attachment[index] = meta;
-        if (tag < tracked.length && tracked[tag]) {
-            blockStates[index] = new char[(int) (CHUNK_SIZE >>> GRANULE_SHIFT)];
+        if (tag < tracked.length && tracked[tag] != 0) {
+            char[] m = new char[SHARD_MARK + 1];
+            m[SHARD_MARK] = (char) (tracked[tag] - 1);
+            marks[index] = m;
         }
     }
 
@@ -200,7 +243,7 @@ public final class ChunkSpace implements AutoCloseable {
         int index = (int) (offset >>> CHUNK_SHIFT);
         owner[index] = NONE;
         attachment[index] = null;
-        blockStates[index] = null;
+        marks[index] = null;
         if (!closed && (long) (retainedCount + 1) * CHUNK_SIZE <= retainLimit) {
             retained[retainedCount++] = index;
             return;
@@ -253,9 +296,9 @@ public final class ChunkSpace implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            // The cores released their chunks (and block states) already; should one have kept any, thread
-            // caches still find no block states from here on and fail instead of touching the chunks.
-            java.util.Arrays.fill(blockStates, null);
+            // The cores released their chunks (and marks) already; should one have kept any, thread
+            // caches still find no marks from here on and fail instead of touching the chunks.
+            java.util.Arrays.fill(marks, null);
             OsMemory.unmap(mapping, mappingLength);
         }
     }

@@ -3,7 +3,7 @@ package hakmem.api.runtime;
 import hakmem.api.Allocator;
 import hakmem.api.AllocatorStats;
 import hakmem.api.CacheStats;
-import hakmem.api.InvalidAddressException;
+import hakmem.api.ClassStats;
 import hakmem.api.Concurrency;
 import hakmem.api.Site;
 import hakmem.api.TierStats;
@@ -11,7 +11,6 @@ import hakmem.api.spi.Learner;
 import hakmem.api.spi.LearnerContext;
 import hakmem.api.spi.LearnerProvider;
 import hakmem.api.spi.Policy;
-import hakmem.api.spi.TierCore;
 import hakmem.api.spi.TierProvider;
 
 import java.lang.foreign.MemorySegment;
@@ -19,24 +18,24 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The three variants: each tier has one or more cores (shards), each behind its own {@link SpinLock},
- * and one big-block path behind another. LOCKED is one shard per tier; SHARDED several; TLS puts
- * {@link ThreadCaches} in front of the shards of the tiers that suit them.
+ * The three variants, and the API over them. Each tier is a {@link ShardedTier}: one or more cores,
+ * each behind its own lock; the big-block path has one lock of its own. LOCKED is one shard per tier;
+ * SHARDED several; TLS puts {@link ThreadCaches} in front of the shards of the tiers that suit them.
+ * Data flows one way: this class -> thread caches -> sharded tiers -> cores -> chunk space.
  *
  * <p>Routing: a request goes to the first tier (in size order) whose {@code maxSize()} covers it, else to
- * the big-block path; within the tier, the calling thread's shard ({@link #shardOfThread}). A free finds the owning core from the chunk table
- * in one array read, whichever thread frees; an address outside every tier chunk goes to the
- * big-block path, which knows its live mappings.
+ * the big-block path; within the tier, the calling thread's shard ({@link #shardOfThread}). A free finds
+ * the owning core from the chunk table in one array read, whichever thread frees; an address outside
+ * every tier chunk goes to the big-block path, which knows its live mappings.
  *
- * <p>Closing: {@code closed} is set first, then every lock is taken once while the cores are closed.
- * Each locked section re-checks {@code closed} after taking its lock, so a call that races with
+ * <p>Closing: the {@link Lifecycle} is closed first, then every lock is taken once while the cores are
+ * closed. Each locked section checks the lifecycle after taking its lock, so a call that races with
  * {@code close()} either completes before the core closes or fails with {@link IllegalStateException}.
- * The thread caches' hits take no lock and read no flag: {@code close()} drops every block-state array,
- * so a hit after it finds no mark and fails the same way; their misses check {@code closed} first (a
- * call racing with {@code close()} is the user's error, see {@link Allocator#close()}).
+ * The thread caches' hits take no lock and read no flag: {@code close()} drops every chunk's marks, so
+ * a hit after it finds none and fails the same way; their misses check the lifecycle first (a call
+ * racing with {@code close()} is the user's error, see {@link Allocator#close()}).
  */
 public final class PooledAllocator implements Allocator {
 
@@ -44,53 +43,52 @@ public final class PooledAllocator implements Allocator {
     static final int MAX_SITES = 1 << 16;
     private static final long MAX_ALIGNMENT = 1L << 30;
 
-    /** One core of a tier with its lock. */
-    private static final class Shard {
-        final TierCore core;
-        final SpinLock lock = new SpinLock();
-
-        Shard(TierCore core) {
-            this.core = core;
-        }
-    }
-
-    private static final class Tier {
-        final TierProvider provider;
-        final long maxSize;
-        final Shard[] shards;
-
-        Tier(TierProvider provider, Shard[] shards) {
-            this.provider = provider;
-            this.maxSize = provider.maxSize();
-            this.shards = shards;
-        }
-    }
-
     private final Concurrency concurrency;
     private final ChunkSpace space;
-    private final Tier[] tiers;
-    /** Shard by chunk owner tag; tag 0 (no owner) maps to null. */
-    private final Shard[] byTag;
+    private final ShardedTier[] tiers;
+    /** Tier by chunk owner tag; tag 0 (no owner) maps to null. */
+    private final ShardedTier[] tierOfTag;
     private final int shardCount;
     private final BigBlocks big;
-    private final SpinLock bigLock = new SpinLock();
+    private final SpinLock bigLock;
     private final ConcurrentHashMap<String, SiteLabel> sites = new ConcurrentHashMap<>();
     private final AtomicInteger nextSite = new AtomicInteger(1);
-    private final Learner learner;
-    private final String learnerName;
+    /** Started by {@link #open}, once the allocator is whole; null when learning is off. */
+    private Learner learner;
+    private String learnerName = "off";
     private volatile Policy policy = Policy.DEFAULT;
-    private volatile boolean closed;
+    private final Lifecycle life = new Lifecycle();
     /** The TLS variant's thread caches in front of the shards; null for LOCKED and SHARDED. */
     private final ThreadCaches caches;
+    /** Requests of 1..cachedMax bytes at alignment 16 go straight to the thread caches (0: none do). */
+    private final long cachedMax;
     /** SHARDED's shard per thread; null for LOCKED and TLS. */
     private final ThreadShards threadShards;
 
     /**
+     * An allocator, with its learner started.
+     *
      * @param concurrency LOCKED (then {@code shards} must be 1), SHARDED or TLS
      * @param shards      cores per tier
+     * @param strictFrees TLS: take marks with an atomic swap, so every racing double free throws
      */
-    public PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
-                           long reservation, LearnerProvider learnerProvider) {
+    public static PooledAllocator open(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
+                                       long reservation, LearnerProvider learnerProvider, boolean strictFrees) {
+        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, strictFrees);
+        if (learnerProvider != null) {
+            try {
+                a.learner = learnerProvider.start(a.new Context());
+                a.learnerName = learnerProvider.id();
+            } catch (RuntimeException | Error e) {
+                a.close();
+                throw e;
+            }
+        }
+        return a;
+    }
+
+    private PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
+                            long reservation, boolean strictFrees) {
         if (shards < 1 || shards > 1024 || (concurrency == Concurrency.LOCKED && shards != 1)) {
             throw new IllegalArgumentException("shards must be 1..1024 (1 for LOCKED): " + shards);
         }
@@ -100,72 +98,51 @@ public final class PooledAllocator implements Allocator {
                 ? new ThreadShards(shards, Math.max(16, 4 * Runtime.getRuntime().availableProcessors())) : null;
         Budget budget = new Budget(memoryLimit);
         this.space = ChunkSpace.reserve(reservation, budget);
-        this.big = new BigBlocks(budget, space::trimRetained);
+        BigBlocks bigBlocks = new BigBlocks(budget, space::trimRetained);
+        SpinLock bigBlocksLock = new SpinLock();
+        this.big = bigBlocks;
+        this.bigLock = bigBlocksLock;
         // A tier short of budget for a chunk first empties the big-block cache (shard lock, then bigLock:
         // the one order these two are ever taken in).
         space.onPressure(() -> {
-            bigLock.lock();
+            bigBlocksLock.lock();
             try {
-                big.trim();
+                bigBlocks.trim();
             } finally {
-                bigLock.unlock();
+                bigBlocksLock.unlock();
             }
         });
         space.retainLimit(policy.retainedChunkBytes());
-        List<Tier> made = new ArrayList<>();
-        List<Shard> tagged = new ArrayList<>();
-        tagged.add(null);
         try {
-            for (TierProvider p : providers) {
-                Shard[] s = new Shard[shards];
-                AtomicLong tierDirty = new AtomicLong();
-                for (int i = 0; i < shards; i++) {
-                    s[i] = new Shard(p.create(space.source(tagged.size(), tierDirty, shards)));
-                    tagged.add(s[i]);
+            this.tiers = new ShardedTier[providers.size()];
+            this.tierOfTag = new ShardedTier[1 + providers.size() * shards];
+            int tag = 1;
+            for (int i = 0; i < tiers.length; i++) {
+                tiers[i] = new ShardedTier(providers.get(i), shards, tag, space, life);
+                for (int s = 0; s < shards; s++) {
+                    tierOfTag[tag++] = tiers[i];
                 }
-                made.add(new Tier(p, s));
             }
+            this.caches = concurrency == Concurrency.TLS ? threadCaches(strictFrees) : null;
         } catch (RuntimeException | Error e) {
             space.close();
             throw e;
         }
-        this.tiers = made.toArray(Tier[]::new);
-        this.byTag = tagged.toArray(Shard[]::new);
-        ThreadCaches madeCaches;
-        Learner started;
-        try {
-            madeCaches = concurrency == Concurrency.TLS ? threadCaches(shards) : null;
-        } catch (RuntimeException | Error e) {
-            space.close();
-            throw e;
-        }
-        this.caches = madeCaches;
-        if (learnerProvider == null) {
-            this.learner = null;
-            this.learnerName = "off";
-        } else {
-            try {
-                started = learnerProvider.start(new Context());
-            } catch (RuntimeException | Error e) {
-                space.close();
-                throw e;
-            }
-            this.learner = started;
-            this.learnerName = learnerProvider.id();
-        }
+        this.cachedMax = caches == null ? 0 : caches.maxCached;
     }
 
     /**
-     * Thread caches for the leading tiers whose classes suit them: every class a multiple of the block
-     * state granule (classes below it are skipped: their requests round up), the last class covering
-     * the tier's maxSize, and maxSize a multiple of the granule (a size maps to one tier's class) small
-     * enough for a block's asked size to fit a state entry.
+     * Thread caches for the leading tiers whose classes suit them: every class a multiple of the mark
+     * granule (classes below it are skipped: their requests round up), the last class covering the
+     * tier's maxSize, and maxSize a multiple of the granule (a size maps to one tier's class) small
+     * enough for a block's asked size to fit a mark.
      */
-    private ThreadCaches threadCaches(int shards) {
+    private ThreadCaches threadCaches(boolean strict) {
         List<long[]> classes = new ArrayList<>();
         List<Long> max = new ArrayList<>();
-        for (Tier t : tiers) {
-            long[] sizes = java.util.Arrays.stream(t.shards[0].core.classSizes()).filter(s -> s >= ChunkSpace.GRANULE).toArray();
+        List<ShardedTier> cached = new ArrayList<>();
+        for (ShardedTier t : tiers) {
+            long[] sizes = java.util.Arrays.stream(t.classSizes()).filter(s -> s >= ChunkSpace.GRANULE).toArray();
             boolean fits = sizes.length > 0 && t.maxSize <= Character.MAX_VALUE && t.maxSize % ChunkSpace.GRANULE == 0
                     && sizes[sizes.length - 1] >= t.maxSize
                     && java.util.Arrays.stream(sizes).allMatch(s -> s % ChunkSpace.GRANULE == 0);
@@ -174,18 +151,24 @@ public final class PooledAllocator implements Allocator {
             }
             classes.add(sizes);
             max.add(t.maxSize);
-            for (Shard s : t.shards) {
-                space.track(java.util.Arrays.asList(byTag).indexOf(s));
+            cached.add(t);
+            for (int s = 0; s < t.shards(); s++) {
+                space.track(t.firstTag + s, s);
             }
         }
         int maxCaches = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
-        return new ThreadCaches(this, space, classes, max.stream().mapToLong(Long::longValue).toArray(), maxCaches);
+        ClassTable table = new ClassTable(classes, max.stream().mapToLong(Long::longValue).toArray());
+        return new ThreadCaches(table, cached.toArray(ShardedTier[]::new), space, life, maxCaches, strict);
     }
 
     // ---- allocation -------------------------------------------------------------------------------
 
     @Override
     public long malloc(long size) {
+        // One unsigned compare sends 1..cachedMax bytes to the thread caches (none when cachedMax is 0).
+        if (Long.compareUnsigned(size - 1, cachedMax) < 0) {
+            return caches.allocate(size, 0);
+        }
         return allocate(size, size <= 8 ? 8 : 16, 0, false);
     }
 
@@ -208,8 +191,8 @@ public final class PooledAllocator implements Allocator {
             size = checkSize(size);
         }
         ThreadCaches c = caches;
-        if (c != null && alignment <= ChunkSpace.GRANULE && size <= c.maxCached) {
-            // No checkOpen: close() drops every block-state array, so marking the block throws instead.
+        if (c != null && alignment <= ChunkSpace.GRANULE && size <= cachedMax) {
+            // No open check: close() drops every chunk's marks, so marking the block throws instead.
             long p = c.allocate(size, site);
             if (zero) {
                 MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
@@ -217,9 +200,9 @@ public final class PooledAllocator implements Allocator {
             return p;
         }
         for (int i = 0; i < tiers.length; i++) {
-            Tier t = tiers[i];
+            ShardedTier t = tiers[i];
             if (size <= t.maxSize) {
-                long p = allocateIn(t, size, alignment, site, zero);
+                long p = t.allocate(shardOfThread(), size, alignment, site, zero);
                 if (p != 0 && c != null && i < c.cachedTiers()) {
                     c.noteDirect(p, size);
                 }
@@ -232,47 +215,14 @@ public final class PooledAllocator implements Allocator {
         return allocateBig(size, alignment, zero);
     }
 
-    private long allocateIn(Tier t, long size, long alignment, int site, boolean zero) {
-        Shard s = t.shards[shardOfThread()];
-        s.lock.lock();
-        try {
-            checkOpen();
-            long p = s.core.allocate(size, alignment, site);
-            if (zero && p != 0) {
-                // Under the lock: close() cannot unmap the chunk while this writes to it.
-                MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);
-            }
-            return p;
-        } finally {
-            s.lock.unlock();
-        }
-    }
-
     private long allocateBig(long size, long alignment, boolean zero) {
         bigLock.lock();
         try {
-            checkOpen();
+            life.checkOpen();
             return big.allocate(size, alignment, policy, zero);
         } finally {
             bigLock.unlock();
         }
-    }
-
-    int shards() {
-        return shardCount;
-    }
-
-    /**
-     * Per chunk owner tag: the index of its shard within its tier (-1 for tag 0). The constructor hands
-     * tags out tier by tier, shard by shard, from 1.
-     */
-    int[] shardOfTag() {
-        int[] out = new int[byTag.length];
-        out[0] = -1;
-        for (int tag = 1; tag < byTag.length; tag++) {
-            out[tag] = (tag - 1) % shardCount;
-        }
-        return out;
     }
 
     /**
@@ -314,23 +264,18 @@ public final class PooledAllocator implements Allocator {
             return;
         }
         ThreadCaches c = caches;
-        // No checkOpen: after close() no address has block states, so a free goes on to the locked path, which checks.
+        // No open check: after close() no chunk has marks, so a free goes on to the locked path, which checks.
         if (c != null && c.free(address)) {
             return;
         }
-        Shard s = byTag[space.ownerOf(address)];
-        if (s != null) {
-            s.lock.lock();
-            try {
-                checkOpen();
-                s.core.free(address);
-            } finally {
-                s.lock.unlock();
-            }
+        int tag = space.ownerOf(address);
+        ShardedTier t = tierOfTag[tag];
+        if (t != null) {
+            t.free(tag, address);
         } else {
             bigLock.lock();
             try {
-                checkOpen();
+                life.checkOpen();
                 big.free(address, policy);
             } finally {
                 bigLock.unlock();
@@ -350,30 +295,20 @@ public final class PooledAllocator implements Allocator {
     public long usableSize(long address) {
         ThreadCaches c = caches;
         if (c != null) {
-            checkOpen();
+            life.checkOpen();
             long usable = c.usableSize(address);
             if (usable >= 0) {
                 return usable;
             }
         }
-        return usableSizeLocked(address);
-    }
-
-    /** The owning core's answer under its lock; throws its exception for an address it does not hold live. */
-    long usableSizeLocked(long address) {
-        Shard s = byTag[space.ownerOf(address)];
-        if (s != null) {
-            s.lock.lock();
-            try {
-                checkOpen();
-                return s.core.usableSize(address);
-            } finally {
-                s.lock.unlock();
-            }
+        int tag = space.ownerOf(address);
+        ShardedTier t = tierOfTag[tag];
+        if (t != null) {
+            return t.usableSize(tag, address);
         }
         bigLock.lock();
         try {
-            checkOpen();
+            life.checkOpen();
             return big.usableSize(address);
         } finally {
             bigLock.unlock();
@@ -397,74 +332,11 @@ public final class PooledAllocator implements Allocator {
         return moved;
     }
 
-    /**
-     * Takes up to {@code n} blocks of class {@code classSize} of tier {@code tier} from shard
-     * {@code shard} (-1: the calling thread's by hash) into {@code out[at..)}; returns how many (at
-     * least 1, or the OutOfMemoryError).
-     */
-    int refill(int shard, int tier, long classSize, int site, long[] out, int at, int n) {
-        Shard s = tiers[tier].shards[shard < 0 ? shardOfThread() : shard];
-        int got = 0;
-        s.lock.lock();
-        try {
-            checkOpen();
-            for (; got < n; got++) {
-                long p = s.core.allocate(classSize, ChunkSpace.GRANULE, site);
-                if (p == 0) {
-                    throw new IllegalStateException(tiers[tier].provider.id() + " refused its own class of " + classSize + " B");
-                }
-                out[at + got] = p;
-            }
-        } catch (OutOfMemoryError e) {
-            if (got == 0) {
-                throw e;
-            }
-        } finally {
-            s.lock.unlock();
-        }
-        return got;
-    }
-
-    /**
-     * Frees {@code items[from..to)} into the cores that own them. Returns how many the cores refused
-     * (none, unless the thread caches have a fault): dropped, never handed out again.
-     */
-    int giveBack(long[] items, int from, int to) {
-        int refused = 0;
-        Shard held = null;
-        try {
-            for (int i = from; i < to; i++) {
-                Shard s = byTag[space.ownerOf(items[i])];
-                if (s == null) {
-                    refused++;
-                    continue;
-                }
-                if (s != held) {
-                    if (held != null) {
-                        held.lock.unlock();
-                    }
-                    s.lock.lock();
-                    held = s;
-                }
-                try {
-                    s.core.free(items[i]);
-                } catch (InvalidAddressException e) {
-                    refused++;
-                }
-            }
-        } finally {
-            if (held != null) {
-                held.lock.unlock();
-            }
-        }
-        return refused;
-    }
-
     // ---- sites, stats, trim, close ----------------------------------------------------------------
 
     @Override
     public Site site(String name) {
-        checkOpen();
+        life.checkOpen();
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("site name must not be blank: '" + name + "'");
         }
@@ -481,67 +353,86 @@ public final class PooledAllocator implements Allocator {
 
     @Override
     public AllocatorStats stats() {
-        checkOpen();
+        life.checkOpen();
         if (caches != null) {
             caches.reclaimEndedThreads(); // before the cores' snapshot, which their blocks would change
         }
         List<TierStats> out = new ArrayList<>();
-        for (Tier t : tiers) {
-            List<TierStats> parts = new ArrayList<>();
-            for (Shard s : t.shards) {
-                s.lock.lock();
-                try {
-                    checkOpen();
-                    parts.add(s.core.stats());
-                } finally {
-                    s.lock.unlock();
-                }
-            }
-            out.add(parts.size() == 1 ? parts.get(0) : TierStats.sum(t.provider.id(), parts));
+        for (ShardedTier t : tiers) {
+            out.add(t.stats());
         }
         bigLock.lock();
         try {
-            checkOpen();
+            life.checkOpen();
             out.add(big.stats());
         } finally {
             bigLock.unlock();
         }
+        String learnerState = learner == null ? learnerName : learnerName + " " + learner.state();
         if (caches == null) {
             return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),
-                    learner == null ? learnerName : learnerName + " " + learner.state(), CacheStats.NONE);
+                    learnerState, CacheStats.NONE);
         }
-        // Cores count blocks in thread caches as live; the caches count what users hold.
-        long[][] counts = caches.tierCounts();
-        for (int i = 0; i < counts.length; i++) {
-            TierStats core = out.get(i);
-            long[] n = counts[i];
-            out.set(i, new TierStats(core.tier(), n[0], n[1], n[0] - n[1], n[2], core.handedBytes() - n[3],
-                    core.reservedBytes(), core.classes()));
-        }
+        cachedTierStats(out);
         return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),
-                learner == null ? learnerName : learnerName + " " + learner.state(), caches.stats());
+                learnerState, caches.stats());
+    }
+
+    /**
+     * Replaces the cached tiers' counters with what users hold: cores count blocks in thread caches as
+     * live, the caches count allocations and the marks show the blocks users hold.
+     */
+    private void cachedTierStats(List<TierStats> out) {
+        ClassTable table = caches.classes();
+        long[][] byClass = caches.classCounts();
+        long[] away = caches.awayBytes();
+        for (int t = 0; t < caches.cachedTiers(); t++) {
+            TierStats core = out.get(t);
+            long allocations = 0, live = 0, liveBytes = 0, cachedBytes = away[t];
+            List<ClassStats> classes = new ArrayList<>();
+            for (ClassStats cs : core.classes()) {
+                int k = classOf(table, t, cs.blockSize());
+                if (k < 0) {
+                    classes.add(cs);
+                    allocations += cs.allocations();
+                    live += cs.liveBlocks();
+                    liveBytes += cs.liveBytes();
+                    continue;
+                }
+                long[] n = byClass[k];
+                classes.add(new ClassStats(cs.blockSize(), n[0], n[0] - n[1], n[1], n[2], cs.slabs(), cs.reservedBytes()));
+                allocations += n[0];
+                live += n[1];
+                liveBytes += n[2];
+                cachedBytes += n[3] * table.classSize[k];
+            }
+            out.set(t, new TierStats(core.tier(), allocations, allocations - live, live, liveBytes,
+                    core.handedBytes() - cachedBytes, core.reservedBytes(), classes));
+        }
+    }
+
+    /** The cached class of tier {@code t} with blocks of {@code blockSize} bytes, or -1. */
+    private static int classOf(ClassTable table, int t, long blockSize) {
+        for (int k = 0; k < table.classes(); k++) {
+            if (table.classTier[k] == t && table.classSize[k] == blockSize) {
+                return k;
+            }
+        }
+        return -1;
     }
 
     @Override
     public void trim() {
-        checkOpen();
+        life.checkOpen();
         if (caches != null) {
             caches.flushForTrim();
         }
-        for (Shard s : byTag) {
-            if (s != null) {
-                s.lock.lock();
-                try {
-                    checkOpen();
-                    s.core.trim();
-                } finally {
-                    s.lock.unlock();
-                }
-            }
+        for (ShardedTier t : tiers) {
+            t.trim();
         }
         bigLock.lock();
         try {
-            checkOpen();
+            life.checkOpen();
             big.trim();
         } finally {
             bigLock.unlock();
@@ -551,11 +442,8 @@ public final class PooledAllocator implements Allocator {
 
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!life.close()) {
+            return;
         }
         try {
             if (learner != null) {
@@ -568,15 +456,8 @@ public final class PooledAllocator implements Allocator {
 
     private void releaseEverything() {
         try {
-            for (Shard s : byTag) {
-                if (s != null) {
-                    s.lock.lock();
-                    try {
-                        s.core.close();
-                    } finally {
-                        s.lock.unlock();
-                    }
-                }
+            for (ShardedTier t : tiers) {
+                t.close();
             }
             bigLock.lock();
             try {
@@ -589,12 +470,6 @@ public final class PooledAllocator implements Allocator {
         }
     }
 
-    void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("allocator is closed");
-        }
-    }
-
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("hakmem ").append(concurrency);
@@ -602,8 +477,8 @@ public final class PooledAllocator implements Allocator {
             sb.append(" x").append(shardCount);
         }
         sb.append(" [");
-        for (Tier t : tiers) {
-            sb.append(t.provider.id()).append("<=").append(t.maxSize).append(", ");
+        for (ShardedTier t : tiers) {
+            sb.append(t.id()).append("<=").append(t.maxSize).append(", ");
         }
         return sb.append("big]").toString();
     }
