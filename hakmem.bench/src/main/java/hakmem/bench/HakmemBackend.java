@@ -49,11 +49,16 @@ public final class HakmemBackend implements Backend {
     @Override
     public String cacheReport() {
         CacheStats c = allocator.stats().caches();
-        if (c.hits() + c.misses() == 0) {
+        long handed = c.hits() + c.misses();
+        if (handed == 0) {
             return null;
         }
-        return String.format(java.util.Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d caches of ended threads reclaimed",
-                100 * c.hitRate(), c.hits(), c.misses(), c.reclaimed());
+        double per = 1e6 / handed;
+        return String.format(java.util.Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d caches of ended"
+                        + " threads reclaimed; per 10^6 cached allocations: %.0f depot trades, %.0f away flushes, %.0f core lock"
+                        + " sections, %.0f duplicates dropped",
+                100 * c.hitRate(), c.hits(), c.misses(), c.reclaimed(), c.depotTrades() * per, c.awayFlushes() * per,
+                c.coreTrips() * per, c.duplicates() * per);
     }
 
     @Override
