@@ -10,9 +10,17 @@ package hakmem.api;
  * @param liveBytes     bytes asked for by the live blocks
  * @param slabs         slabs (or page runs) of this class in use
  * @param reservedBytes bytes of memory those slabs occupy
+ * @param cachedBlocks  free blocks of the class held in thread caches and their depots (TLS), ready to
+ *                      hand out: neither live nor in the tier's slabs
  */
 public record ClassStats(long blockSize, long allocations, long frees, long liveBlocks, long liveBytes,
-                         long slabs, long reservedBytes) {
+                         long slabs, long reservedBytes, long cachedBlocks) {
+
+    /** Counters of a class no thread cache holds blocks of. */
+    public ClassStats(long blockSize, long allocations, long frees, long liveBlocks, long liveBytes, long slabs,
+                      long reservedBytes) {
+        this(blockSize, allocations, frees, liveBlocks, liveBytes, slabs, reservedBytes, 0);
+    }
 
     /** Internal waste of the live blocks: bytes handed out minus bytes asked. */
     public long wasteBytes() {

@@ -35,7 +35,8 @@ public record TierStats(String tier, long allocations, long frees, long liveBloc
             for (ClassStats c : p.classes) {
                 byClass.merge(c.blockSize(), c, (x, y) -> new ClassStats(x.blockSize(),
                         x.allocations() + y.allocations(), x.frees() + y.frees(), x.liveBlocks() + y.liveBlocks(),
-                        x.liveBytes() + y.liveBytes(), x.slabs() + y.slabs(), x.reservedBytes() + y.reservedBytes()));
+                        x.liveBytes() + y.liveBytes(), x.slabs() + y.slabs(), x.reservedBytes() + y.reservedBytes(),
+                        x.cachedBlocks() + y.cachedBlocks()));
             }
         }
         return new TierStats(tier, a, f, lb, by, h, r, List.copyOf(byClass.values()));

@@ -331,6 +331,70 @@ abstract class AllocatorContract {
         assertFalse(allocator.toString().isEmpty());
     }
 
+    /** A closed allocator wins over a bad argument: the call says the allocator is closed. */
+    @Test
+    void aClosedAllocatorWinsOverABadArgument() {
+        long p = allocator.malloc(100);
+        allocator.close();
+        assertThrows(IllegalStateException.class, () -> allocator.malloc(-1));
+        assertThrows(IllegalStateException.class, () -> allocator.calloc(Allocator.MAX_SIZE + 1));
+        assertThrows(IllegalStateException.class, () -> allocator.allocate(8, 3));
+        assertThrows(IllegalStateException.class, () -> allocator.realloc(p, -1));
+        assertThrows(IllegalStateException.class, () -> allocator.free(MemorySegment.ofArray(new byte[8])));
+        assertThrows(IllegalStateException.class, () -> allocator.free(p + 1));
+        assertThrows(IllegalStateException.class, () -> allocator.usableSize(p + 1));
+        assertThrows(IllegalStateException.class, () -> allocator.site(" "));
+    }
+
+    /**
+     * What every tier keeps for reuse (l2's and l25's emptied chunks, retained chunks) gives way when
+     * another tier needs a chunk under the limit: no OutOfMemoryError with nothing live.
+     */
+    @Test
+    void memoryEveryTierKeepsGivesWayUnderTheLimit() {
+        try (Allocator limited = createLimited(4L << 20)) {
+            limited.free(limited.malloc(5000));
+            limited.free(limited.malloc(100_000));
+            long p = limited.malloc(16);
+            long q = limited.malloc(5000);
+            limited.free(p);
+            limited.free(q);
+            assertEquals(0, limited.stats().liveBlocks());
+        }
+    }
+
+    /**
+     * After one size fills the limit and is freed, another size gets as many blocks as after an explicit
+     * trim: what the first size's tier keeps gives way on its own.
+     */
+    @Test
+    void aFreedSizeGivesItsMemoryToAnotherSize() {
+        try (Allocator limited = createLimited(8L << 20)) {
+            List<Long> small = fillUntilTheLimit(limited, 16);
+            small.forEach(limited::free);
+            List<Long> mid = fillUntilTheLimit(limited, 5000);
+            int withoutTrim = mid.size();
+            mid.forEach(limited::free);
+            limited.trim();
+            mid = fillUntilTheLimit(limited, 5000);
+            int afterTrim = mid.size();
+            mid.forEach(limited::free);
+            assertTrue(afterTrim > 0, "the limit leaves room for some 5000 B blocks");
+            assertTrue(withoutTrim >= afterTrim * 95L / 100, withoutTrim + " blocks without a trim, " + afterTrim + " after one");
+        }
+    }
+
+    static List<Long> fillUntilTheLimit(Allocator a, long size) {
+        List<Long> out = new ArrayList<>();
+        while (true) {
+            try {
+                out.add(a.malloc(size));
+            } catch (OutOfMemoryError e) {
+                return out;
+            }
+        }
+    }
+
     /** A thread that first calls after close (no thread cache yet, in TLS) fails the same way. */
     @Test
     void aThreadThatFirstCallsAfterCloseGetsIllegalStateException() throws Exception {

@@ -203,4 +203,41 @@ class ThreadCachesTest {
             assertEquals(0, a.stats().reservedBytes());
         }
     }
+    /**
+     * Per-class stats count what users hold: blocks in thread caches are cached, not live, and the
+     * classes add up to their tier.
+     */
+    @Test
+    void classStatsShowCachedBlocksAsCachedAndAddUpToTheirTier() {
+        try (Allocator a = tls()) {
+            long[] ps = new long[1000];
+            for (int i = 0; i < ps.length; i++) {
+                ps[i] = a.malloc(100);
+            }
+            for (int i = 0; i < 10; i++) {
+                a.free(ps[i]);
+            }
+            hakmem.api.TierStats tiny = a.stats().tier("tiny");
+            hakmem.api.ClassStats c112 = tiny.classes().stream().filter(c -> c.blockSize() == 112).findFirst().orElseThrow();
+            assertEquals(990, c112.liveBlocks());
+            assertEquals(990 * 100, c112.liveBytes());
+            assertEquals(1000, c112.allocations());
+            assertEquals(10, c112.frees());
+            for (int i = 10; i < ps.length; i++) {
+                a.free(ps[i]);
+            }
+            hakmem.api.AllocatorStats s = a.stats();
+            tiny = s.tier("tiny");
+            c112 = tiny.classes().stream().filter(c -> c.blockSize() == 112).findFirst().orElseThrow();
+            assertEquals(0, tiny.liveBlocks());
+            assertEquals(0, c112.liveBlocks());
+            assertEquals(1000, c112.frees());
+            assertTrue(c112.cachedBlocks() > 0, "freed blocks wait in the thread's magazine and its depot");
+            assertEquals(s.caches().cachedBlocks(), tiny.classes().stream().mapToLong(hakmem.api.ClassStats::cachedBlocks).sum()
+                    + s.tier("l2").classes().stream().mapToLong(hakmem.api.ClassStats::cachedBlocks).sum());
+            assertEquals(tiny.allocations(), tiny.classes().stream().mapToLong(hakmem.api.ClassStats::allocations).sum());
+            assertEquals(tiny.frees(), tiny.classes().stream().mapToLong(hakmem.api.ClassStats::frees).sum());
+            assertEquals(tiny.liveBytes(), tiny.classes().stream().mapToLong(hakmem.api.ClassStats::liveBytes).sum());
+        }
+    }
 }

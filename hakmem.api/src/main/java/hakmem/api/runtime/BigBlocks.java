@@ -180,15 +180,32 @@ final class BigBlocks {
         evictCached(0, 0);
     }
 
-    /** Unmaps everything, live blocks included. */
-    void close() {
-        trim();
-        for (Map.Entry<Long, Block> e : live.entrySet()) {
-            unmap(e.getKey(), e.getValue().length);
+    /**
+     * Gives every mapping's pages back to the OS, live blocks included, but leaves them mapped (a call
+     * racing the close may still touch one); returns their addresses and lengths, in pairs, to unmap
+     * once no call can be inside the allocator.
+     */
+    long[] close() {
+        long[] mappings = new long[2 * (live.size() + cached)];
+        int n = 0;
+        for (int i = 0; i < cached; i++) {
+            mappings[n++] = cacheAddress[i];
+            mappings[n++] = cacheLength[i];
         }
+        for (Map.Entry<Long, Block> e : live.entrySet()) {
+            mappings[n++] = e.getKey();
+            mappings[n++] = e.getValue().length;
+        }
+        cached = 0;
+        cachedBytes = 0;
         live.clear();
         liveLength = 0;
         liveRequested = 0;
+        for (int i = 0; i < n; i += 2) {
+            OsMemory.drop(mappings[i], mappings[i + 1]);
+            budget.give(mappings[i + 1]);
+        }
+        return mappings;
     }
 
     TierStats stats() {

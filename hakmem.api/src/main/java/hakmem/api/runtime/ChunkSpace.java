@@ -42,6 +42,8 @@ public final class ChunkSpace implements AutoCloseable {
     private int freeCount;
     private int neverUsed;
     private boolean closed;
+    /** Chunks held by some owner when {@link #beginClose} ran; null before. */
+    private boolean[] heldAtClose;
     /**
      * Released chunks kept committed, pages and all, for the next acquire: a burst that frees
      * everything and then allocates again (hakmem's json and mir scenarios) would otherwise pay a
@@ -295,12 +297,62 @@ public final class ChunkSpace implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (!closed) {
-            closed = true;
-            // The cores released their chunks (and marks) already; should one have kept any, thread
-            // caches still find no marks from here on and fail instead of touching the chunks.
-            java.util.Arrays.fill(marks, null);
+            beginClose();
             OsMemory.unmap(mapping, mappingLength);
         }
+    }
+
+    /**
+     * First step of an allocator's close: from here on no chunk is acquired, no chunk released is
+     * decommitted (a call racing the close may still write to its blocks), and thread caches find no
+     * marks, so their next request fails instead of touching a chunk.
+     */
+    synchronized void beginClose() {
+        if (heldAtClose == null) {
+            heldAtClose = new boolean[owner.length];
+            for (int i = 0; i < neverUsed; i++) {
+                heldAtClose[i] = owner[i] != NONE;
+            }
+        }
+        closed = true;
+        // Should a core keep a chunk, thread caches still find no marks from here on.
+        java.util.Arrays.fill(marks, null);
+    }
+
+    /**
+     * Last step of an allocator's close: unmaps the reservation but for the chunks held when the close
+     * began, whose pages go back to the OS while their range stays mapped (reading as zero), so a call
+     * that raced the close and still writes to a block it had cannot fault. Returns what unmaps those,
+     * to run once no call can still be inside the allocator.
+     */
+    synchronized Runnable retire() {
+        beginClose();
+        java.util.List<long[]> kept = new java.util.ArrayList<>();
+        long from = mapping; // start of the range to unmap now
+        int i = 0;
+        while (i < owner.length) {
+            if (!heldAtClose[i]) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < owner.length && heldAtClose[j]) {
+                j++;
+            }
+            long start = base + ((long) i << CHUNK_SHIFT);
+            long length = (long) (j - i) << CHUNK_SHIFT;
+            if (start > from) {
+                OsMemory.unmap(from, start - from);
+            }
+            OsMemory.drop(start, length);
+            kept.add(new long[] {start, length});
+            from = start + length;
+            i = j;
+        }
+        if (mapping + mappingLength > from) {
+            OsMemory.unmap(from, mapping + mappingLength - from);
+        }
+        return () -> kept.forEach(r -> OsMemory.unmap(r[0], r[1]));
     }
 
     /** The view of a space a tier core gets. */

@@ -92,6 +92,16 @@ final class ClassTable {
         return classSize.length;
     }
 
+    /** The class of cached tier {@code t} with blocks of {@code blockSize} bytes, or -1. */
+    int classOf(int t, long blockSize) {
+        for (int k = 0; k < classSize.length; k++) {
+            if (classTier[k] == t && classSize[k] == blockSize) {
+                return k;
+            }
+        }
+        return -1;
+    }
+
     /** The class that serves a request of {@code size} bytes (1..maxCached). */
     int classOf(long size) {
         return classBySize[granules(size)];

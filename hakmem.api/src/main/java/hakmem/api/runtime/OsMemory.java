@@ -79,6 +79,14 @@ public final class OsMemory {
         map(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, "decommit");
     }
 
+    /**
+     * Gives the pages of {@code [address, +length)} back to the OS and leaves the range mapped read-write,
+     * reading as zero: for memory that a call racing a close may still touch.
+     */
+    public static void drop(long address, long length) {
+        map(address, length, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, "drop");
+    }
+
     public static void unmap(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);

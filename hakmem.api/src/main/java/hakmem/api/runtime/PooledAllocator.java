@@ -167,7 +167,12 @@ public final class PooledAllocator implements Allocator {
     public long malloc(long size) {
         // One unsigned compare sends 1..cachedMax bytes to the thread caches (none when cachedMax is 0).
         if (Long.compareUnsigned(size - 1, cachedMax) < 0) {
-            return caches.allocate(size, 0);
+            try {
+                return caches.allocate(size, 0);
+            } catch (OutOfMemoryError e) {
+                relieve(e);
+                return caches.allocate(size, 0);
+            }
         }
         return allocate(size, size <= 8 ? 8 : 16, 0, false);
     }
@@ -190,6 +195,29 @@ public final class PooledAllocator implements Allocator {
         if (Long.compareUnsigned(size - 1, MAX_SIZE) >= 0) {
             size = checkSize(size);
         }
+        try {
+            return allocateOnce(size, alignment, site, zero);
+        } catch (OutOfMemoryError e) {
+            relieve(e);
+            return allocateOnce(size, alignment, site, zero);
+        }
+    }
+
+    /**
+     * Before a request fails for want of memory: gives back everything kept for reuse that {@link #trim}
+     * reaches (the calling thread's cache, ended threads' caches, depots, the cores' spare slabs, chunks
+     * and dirty pages, the big-block cache, retained chunks), then returns for one more try; throws
+     * {@code e} if that gave nothing back. Called outside every lock.
+     */
+    private void relieve(OutOfMemoryError e) {
+        long before = space.budget().reserved();
+        trim();
+        if (space.budget().reserved() >= before) {
+            throw e;
+        }
+    }
+
+    private long allocateOnce(long size, long alignment, int site, boolean zero) {
         ThreadCaches c = caches;
         if (c != null && alignment <= ChunkSpace.GRANULE && size <= cachedMax) {
             // No open check: close() drops every chunk's marks, so marking the block throws instead.
@@ -237,16 +265,21 @@ public final class PooledAllocator implements Allocator {
         return map != null ? map.shard() : ThreadShards.hash(Thread.currentThread(), shardCount);
     }
 
-    /** Size 0 becomes a 1-byte block; anything else outside 1..MAX_SIZE is rejected. */
-    private static long checkSize(long size) {
+    /**
+     * Size 0 becomes a 1-byte block; anything else outside 1..MAX_SIZE is rejected (a closed allocator
+     * says so first: it wins over a bad argument).
+     */
+    private long checkSize(long size) {
         if (size == 0) {
             return 1;
         }
+        life.checkOpen();
         throw new IllegalArgumentException("size must be 0.." + MAX_SIZE + " bytes: " + size);
     }
 
-    private static long checkAlignment(long alignment) {
+    private long checkAlignment(long alignment) {
         if (alignment <= 0 || (alignment & (alignment - 1)) != 0 || alignment > MAX_ALIGNMENT) {
+            life.checkOpen();
             throw new IllegalArgumentException("alignment must be a power of two from 1 to " + MAX_ALIGNMENT + ": " + alignment);
         }
         return alignment;
@@ -286,6 +319,7 @@ public final class PooledAllocator implements Allocator {
     @Override
     public void free(MemorySegment segment) {
         if (!segment.isNative()) {
+            life.checkOpen();
             throw new IllegalArgumentException("not a native segment: " + segment);
         }
         free(segment.address());
@@ -385,13 +419,12 @@ public final class PooledAllocator implements Allocator {
     private void cachedTierStats(List<TierStats> out) {
         ClassTable table = caches.classes();
         long[][] byClass = caches.classCounts();
-        long[] away = caches.awayBytes();
         for (int t = 0; t < caches.cachedTiers(); t++) {
             TierStats core = out.get(t);
-            long allocations = 0, live = 0, liveBytes = 0, cachedBytes = away[t];
+            long allocations = 0, live = 0, liveBytes = 0, cachedBytes = 0;
             List<ClassStats> classes = new ArrayList<>();
             for (ClassStats cs : core.classes()) {
-                int k = classOf(table, t, cs.blockSize());
+                int k = table.classOf(t, cs.blockSize());
                 if (k < 0) {
                     classes.add(cs);
                     allocations += cs.allocations();
@@ -400,7 +433,7 @@ public final class PooledAllocator implements Allocator {
                     continue;
                 }
                 long[] n = byClass[k];
-                classes.add(new ClassStats(cs.blockSize(), n[0], n[0] - n[1], n[1], n[2], cs.slabs(), cs.reservedBytes()));
+                classes.add(new ClassStats(cs.blockSize(), n[0], n[0] - n[1], n[1], n[2], cs.slabs(), cs.reservedBytes(), n[3]));
                 allocations += n[0];
                 live += n[1];
                 liveBytes += n[2];
@@ -409,16 +442,6 @@ public final class PooledAllocator implements Allocator {
             out.set(t, new TierStats(core.tier(), allocations, allocations - live, live, liveBytes,
                     core.handedBytes() - cachedBytes, core.reservedBytes(), classes));
         }
-    }
-
-    /** The cached class of tier {@code t} with blocks of {@code blockSize} bytes, or -1. */
-    private static int classOf(ClassTable table, int t, long blockSize) {
-        for (int k = 0; k < table.classes(); k++) {
-            if (table.classTier[k] == t && table.classSize[k] == blockSize) {
-                return k;
-            }
-        }
-        return -1;
     }
 
     @Override
@@ -455,19 +478,35 @@ public final class PooledAllocator implements Allocator {
     }
 
     private void releaseEverything() {
+        space.beginClose();
+        long[] bigMappings = new long[0];
         try {
             for (ShardedTier t : tiers) {
                 t.close();
             }
             bigLock.lock();
             try {
-                big.close();
+                bigMappings = big.close();
             } finally {
                 bigLock.unlock();
             }
         } finally {
-            space.close(); // unmaps everything whatever a core did
+            // Every page goes back to the OS now; the address ranges stay mapped until this allocator is
+            // unreachable, when no call that raced close() (a fill, a copy) can still be writing to them.
+            Runnable unmapSpace = space.retire();
+            long[] mappings = bigMappings;
+            Unmapper.CLEANER.register(this, () -> {
+                unmapSpace.run();
+                for (int i = 0; i < mappings.length; i += 2) {
+                    OsMemory.unmap(mappings[i], mappings[i + 1]);
+                }
+            });
         }
+    }
+
+    /** Unmaps closed allocators' address ranges once they are unreachable. */
+    private static final class Unmapper {
+        static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
     }
 
     @Override

@@ -377,6 +377,13 @@ final class ThreadCaches {
                 out[k][0] += ThreadCache.allocations(c.m[at]);
                 out[k][3] += c.count(at);
             }
+            int away = (int) Math.min(c.m[ThreadCache.AWAY_COUNT], ThreadCache.AWAY);
+            for (int i = 0; i < away; i++) {
+                int k = classOfCached(c.m[ThreadCache.AWAY_COUNT + 1 + i]);
+                if (k >= 0) {
+                    out[k][3]++;
+                }
+            }
         }
         for (int k = 0; k < n; k++) {
             out[k][3] += depots.blocks(k);
@@ -394,15 +401,19 @@ final class ThreadCaches {
         return out;
     }
 
-    /** Bytes of blocks in away buffers, per cached tier. */
-    long[] awayBytes() {
-        long[] out = new long[classes.tiers];
-        for (ThreadCache c : registry.snapshot()) {
-            for (int t = 0; t < classes.tiers; t++) {
-                out[t] += c.m[ThreadCache.awayBytes(t)];
+    /** The class of a block the cores count as live (as cached blocks are), by asking its core; -1 if none. */
+    private int classOfCached(long p) {
+        int tag = space.ownerOf(p);
+        for (int t = 0; t < tiers.length; t++) {
+            if (tiers[t].owns(tag)) {
+                try {
+                    return classes.classOf(t, tiers[t].usableSize(tag, p));
+                } catch (InvalidAddressException e) {
+                    return -1; // read from a running thread's buffer as it changed
+                }
             }
         }
-        return out;
+        return -1;
     }
 
     ClassTable classes() {
