@@ -19,10 +19,12 @@ import java.lang.foreign.SegmentAllocator;
  *       changes.</li>
  *   <li>A memory limit exceeded, or the OS refusing memory, throws {@link OutOfMemoryError}; no block
  *       changes (memory kept only for reuse may have been given back to make room).</li>
- *   <li>{@link #close()} must not race with other calls: a call still running on another thread may
- *       fail with {@link IllegalStateException} or, if it was touching memory as close() unmapped it,
- *       crash the JVM, as any use of freed memory can.</li>
- *   <li>After {@link #close()}, every call but {@code close()} throws {@link IllegalStateException}.</li>
+ *   <li>A call racing {@link #close()} completes or throws {@link IllegalStateException}; close() gives
+ *       every page back to the OS at once, but the ranges that held blocks stay mapped (reading as zero)
+ *       until the closed allocator is unreachable, so hakmem's own writes during such a call cannot
+ *       fault. A caller's own access to a block after close() is a use after free.</li>
+ *   <li>After {@link #close()}, every call but {@code close()} throws {@link IllegalStateException},
+ *       whatever its arguments.</li>
  * </ul>
  * After any of these exceptions the allocator stays consistent and usable.
  */
@@ -69,7 +71,22 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
     /** Returns cached and empty memory to the OS now. */
     void trim();
 
-    /** Unmaps all memory. Blocks still live become invalid. Idempotent. */
+    /**
+     * Checks that the allocator's metadata is consistent and throws {@link IllegalStateException}
+     * describing the first inconsistency found; for tests (a user's too) after a run, or after an
+     * exception. Checks that every block a user holds is live in the tier that owns it, that every
+     * block in a thread cache or depot is free to hand out and live in its tier, that the counters add
+     * up (allocations minus frees is what is live, per tier and per class) and that the bytes reserved
+     * are the tiers', the big blocks' and the retained chunks' and within the limit. Exact when no
+     * other thread calls the allocator meanwhile; it takes each lock briefly, so it is safe but may
+     * report a passing state as inconsistent while other threads run. Costs a pass over every chunk's
+     * marks: not for hot paths.
+     *
+     * @throws IllegalStateException when an inconsistency is found, or the allocator is closed
+     */
+    void verify();
+
+    /** Gives all memory back to the OS. Blocks still live become invalid. Idempotent. */
     @Override
     void close();
 }

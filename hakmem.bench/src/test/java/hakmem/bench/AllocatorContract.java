@@ -45,9 +45,25 @@ abstract class AllocatorContract {
         allocator = create();
     }
 
+    /** Every test leaves the allocator consistent, whatever it threw at it (unless the test closed it). */
     @AfterEach
     void close() {
-        allocator.close();
+        try {
+            if (!closedByTest()) {
+                allocator.verify();
+            }
+        } finally {
+            allocator.close();
+        }
+    }
+
+    private boolean closedByTest() {
+        try {
+            allocator.stats();
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
     }
 
     static MemorySegment seg(long address, long size) {

@@ -162,7 +162,7 @@ public final class ChunkSpace implements AutoCloseable {
 
     /** What a scan of the marks sees: one call per chunk with marks. */
     interface MarkVisitor {
-        void visit(int tag, char[] marks);
+        void visit(int tag, long chunk, char[] marks);
     }
 
     /** Calls {@code visitor} for every chunk with marks, under this space's lock (no chunk comes or goes). */
@@ -170,7 +170,7 @@ public final class ChunkSpace implements AutoCloseable {
         for (int i = 0; i < neverUsed; i++) {
             char[] m = marks[i];
             if (m != null) {
-                visitor.visit(owner[i], m);
+                visitor.visit(owner[i], base + ((long) i << CHUNK_SHIFT), m);
             }
         }
     }

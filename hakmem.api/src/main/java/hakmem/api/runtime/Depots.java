@@ -173,6 +173,24 @@ final class Depots {
         }
     }
 
+    /** Every block in every depot, under each depot's lock in turn. */
+    void forEachBlock(java.util.function.LongConsumer action) {
+        for (int s = 0; s < full.length; s++) {
+            for (int k = 0; k < classes.classes(); k++) {
+                lock[s][k].lock();
+                try {
+                    for (int d = 0; d < depth[s][k]; d++) {
+                        for (int i = 0; i < classes.batch[k]; i++) {
+                            action.accept(full[s][k][d][i]);
+                        }
+                    }
+                } finally {
+                    lock[s][k].unlock();
+                }
+            }
+        }
+    }
+
     long refused() {
         return refused.get();
     }

@@ -445,6 +445,41 @@ public final class PooledAllocator implements Allocator {
     }
 
     @Override
+    public void verify() {
+        life.checkOpen();
+        if (caches != null) {
+            caches.verify();
+        }
+        AllocatorStats s = stats();
+        long tierReserved = 0;
+        for (TierStats t : s.tiers()) {
+            if (t.allocations() - t.frees() != t.liveBlocks() || t.liveBlocks() < 0 || t.liveBytes() < 0) {
+                throw ThreadCaches.inconsistent(t.tier() + " counts " + t.allocations() + " allocations, " + t.frees()
+                        + " frees and " + t.liveBlocks() + " live blocks of " + t.liveBytes() + " bytes");
+            }
+            if (!t.classes().isEmpty()) {
+                long allocations = 0, frees = 0, live = 0, bytes = 0;
+                for (ClassStats c : t.classes()) {
+                    allocations += c.allocations();
+                    frees += c.frees();
+                    live += c.liveBlocks();
+                    bytes += c.liveBytes();
+                }
+                if (allocations != t.allocations() || frees != t.frees() || live != t.liveBlocks() || bytes != t.liveBytes()) {
+                    throw ThreadCaches.inconsistent(t.tier() + "'s classes count " + allocations + "/" + frees + "/" + live + "/"
+                            + bytes + " allocations/frees/live/bytes, the tier " + t.allocations() + "/" + t.frees() + "/"
+                            + t.liveBlocks() + "/" + t.liveBytes());
+                }
+            }
+            tierReserved += t.reservedBytes();
+        }
+        if (tierReserved + s.retainedBytes() != s.reservedBytes() || s.reservedBytes() > s.memoryLimit()) {
+            throw ThreadCaches.inconsistent(s.reservedBytes() + " bytes reserved against a limit of " + s.memoryLimit()
+                    + ", while the tiers and big blocks hold " + tierReserved + " and " + s.retainedBytes() + " are retained");
+        }
+    }
+
+    @Override
     public void trim() {
         life.checkOpen();
         if (caches != null) {

@@ -388,7 +388,7 @@ final class ThreadCaches {
         for (int k = 0; k < n; k++) {
             out[k][3] += depots.blocks(k);
         }
-        space.scanMarks((tag, chunk) -> {
+        space.scanMarks((tag, at, chunk) -> {
             for (int i = 0; i < ChunkSpace.SHARD_MARK; i++) {
                 int asked = chunk[i];
                 if (asked != 0) {
@@ -414,6 +414,81 @@ final class ThreadCaches {
             }
         }
         return -1;
+    }
+
+    /**
+     * Checks the caches against the marks and the cores (see {@code Allocator.verify}): every cached
+     * block lies in a chunk with marks, is unmarked and live in its core; every marked block is live in
+     * its core, at least as large as asked, and in no cache. Returns the blocks found in two caches at
+     * once (a racing double free's second copy, dropped when it leaves its cache).
+     */
+    long verify() {
+        java.util.Map<Long, Integer> cached = new java.util.HashMap<>();
+        for (ThreadCache c : registry.snapshot()) {
+            long[] m = c.m;
+            for (int i = 0; i < Math.min(m[ThreadCache.AWAY_COUNT], ThreadCache.AWAY); i++) {
+                cached.merge(m[ThreadCache.AWAY_COUNT + 1 + i], 1, Integer::sum);
+            }
+            for (int k = 0; k < classes.classes(); k++) {
+                int at = classes.header[k];
+                for (int i = 1; i <= c.count(at); i++) {
+                    cached.merge(m[at + i], 1, Integer::sum);
+                }
+            }
+        }
+        depots.forEachBlock(p -> cached.merge(p, 1, Integer::sum));
+        long duplicates = 0;
+        for (var e : cached.entrySet()) {
+            long p = e.getKey();
+            duplicates += e.getValue() - 1;
+            char[] chunk = space.marksOf(p);
+            if (chunk == null || (p & (ChunkSpace.GRANULE - 1)) != 0) {
+                throw inconsistent("cached block 0x" + Long.toHexString(p) + " lies in no chunk of a cached tier");
+            }
+            if (chunk[ChunkSpace.granule(p)] != 0) {
+                throw inconsistent("cached block 0x" + Long.toHexString(p) + " is marked as held by a user");
+            }
+            if (classOfCached(p) < 0) {
+                throw inconsistent("cached block 0x" + Long.toHexString(p) + " is not a live block of a cached class in its tier");
+            }
+        }
+        List<long[]> held = new java.util.ArrayList<>();
+        space.scanMarks((tag, at, chunk) -> {
+            for (int i = 0; i < ChunkSpace.SHARD_MARK; i++) {
+                if (chunk[i] != 0) {
+                    held.add(new long[] {tag, at + ((long) i << ChunkSpace.GRANULE_SHIFT), chunk[i]});
+                }
+            }
+        });
+        for (long[] h : held) {
+            long p = h[1];
+            if (cached.containsKey(p)) {
+                throw inconsistent("block 0x" + Long.toHexString(p) + " is both held by a user and cached");
+            }
+            long usable;
+            try {
+                usable = tierOf((int) h[0]).usableSize((int) h[0], p);
+            } catch (InvalidAddressException e) {
+                throw inconsistent("block 0x" + Long.toHexString(p) + " is marked as held but its tier says: " + e.getMessage());
+            }
+            if (usable < h[2]) {
+                throw inconsistent("block 0x" + Long.toHexString(p) + " holds " + usable + " bytes, " + h[2] + " were asked");
+            }
+        }
+        return duplicates;
+    }
+
+    private ShardedTier tierOf(int tag) {
+        for (ShardedTier t : tiers) {
+            if (t.owns(tag)) {
+                return t;
+            }
+        }
+        throw inconsistent("a chunk with marks belongs to no cached tier (owner tag " + tag + ")");
+    }
+
+    static IllegalStateException inconsistent(String what) {
+        return new IllegalStateException("hakmem: inconsistent: " + what);
     }
 
     ClassTable classes() {
