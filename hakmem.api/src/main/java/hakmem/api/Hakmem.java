@@ -23,7 +23,10 @@ import java.util.Objects;
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
  *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: two per processor);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off;</li>
- *   <li>{@code hakmem.strictFrees} — {@code true} for strict frees (see {@link Builder#strictFrees}).</li>
+ *   <li>{@code hakmem.strictFrees} — {@code true} for strict frees (see {@link Builder#strictFrees});</li>
+ *   <li>{@code hakmem.zeroOnFree} — {@code true} to zero blocks as they are freed (see {@link Builder#zeroOnFree});</li>
+ *   <li>{@code hakmem.failOnLeak} — {@code true}: {@code close()} throws when blocks are live (see
+ *       {@link Builder#failOnLeak}).</li>
  * </ul>
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
  */
@@ -64,6 +67,8 @@ public final class Hakmem {
         private long memoryLimit = Long.MAX_VALUE;
         private int shards;
         private Boolean strictFrees;
+        private Boolean zeroOnFree;
+        private Boolean failOnLeak;
 
         private Builder() {
         }
@@ -124,6 +129,28 @@ public final class Hakmem {
             return this;
         }
 
+        /**
+         * Whether every block is zeroed as it is freed (its whole usable size), so a secret freed by one
+         * caller never reaches the next caller of that memory, whatever it asks for. Costs a write of
+         * every freed byte. {@code calloc} zeroes in any case. Default: the {@code hakmem.zeroOnFree}
+         * property, else false.
+         */
+        public Builder zeroOnFree(boolean zero) {
+            this.zeroOnFree = zero;
+            return this;
+        }
+
+        /**
+         * Whether {@code close()} with blocks still live throws {@link IllegalStateException} carrying the
+         * leak report (blocks and bytes per tier), after giving all memory back, instead of logging it as a
+         * warning through {@link System.Logger} "hakmem". Default: the {@code hakmem.failOnLeak} property,
+         * else false.
+         */
+        public Builder failOnLeak(boolean fail) {
+            this.failOnLeak = fail;
+            return this;
+        }
+
         /** Most bytes the allocator maps from the OS at once; past it requests get OutOfMemoryError. */
         public Builder memoryLimit(long bytes) {
             if (bytes <= 0) {
@@ -142,8 +169,11 @@ public final class Hakmem {
             LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
             long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
             int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty(c);
-            boolean strict = strictFrees != null ? strictFrees : booleanProperty("hakmem.strictFrees");
-            return PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, strict);
+            PooledAllocator.Options options = new PooledAllocator.Options(
+                    strictFrees != null ? strictFrees : booleanProperty("hakmem.strictFrees"),
+                    zeroOnFree != null ? zeroOnFree : booleanProperty("hakmem.zeroOnFree"),
+                    failOnLeak != null ? failOnLeak : booleanProperty("hakmem.failOnLeak"));
+            return PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, options);
         }
 
         private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {

@@ -411,6 +411,18 @@ abstract class AllocatorContract {
         }
     }
 
+    /** An OutOfMemoryError names what was asked, what is in use and the limit. */
+    @Test
+    void outOfMemoryNamesTheRequestTheUseAndTheLimit() {
+        try (Allocator limited = createLimited(8L << 20)) {
+            OutOfMemoryError e = org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class,
+                    () -> limited.malloc(9L << 20));
+            assertTrue(e.getMessage().contains(Long.toString(9L << 20)) && e.getMessage().contains(Long.toString(8L << 20))
+                    && e.getMessage().contains("in use"), e.getMessage());
+            limited.free(limited.malloc(100)); // and it keeps serving
+        }
+    }
+
     /** A thread that first calls after close (no thread cache yet, in TLS) fails the same way. */
     @Test
     void aThreadThatFirstCallsAfterCloseGetsIllegalStateException() throws Exception {

@@ -66,15 +66,29 @@ public final class PooledAllocator implements Allocator {
     private final ThreadShards threadShards;
 
     /**
+     * Switches a user may turn on.
+     *
+     * @param strictFrees TLS: take marks with an atomic swap, so every racing double free throws
+     * @param zeroOnFree  zero every block as it is freed, so no freed secret reaches the next user
+     * @param failOnLeak  close() throws IllegalStateException with the leak report when blocks are live
+     */
+    public record Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak) {
+        public static final Options DEFAULT = new Options(false, false, false);
+    }
+
+    private static final System.Logger LOG = System.getLogger("hakmem");
+
+    private final Options options;
+
+    /**
      * An allocator, with its learner started.
      *
      * @param concurrency LOCKED (then {@code shards} must be 1), SHARDED or TLS
      * @param shards      cores per tier
-     * @param strictFrees TLS: take marks with an atomic swap, so every racing double free throws
      */
     public static PooledAllocator open(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
-                                       long reservation, LearnerProvider learnerProvider, boolean strictFrees) {
-        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, strictFrees);
+                                       long reservation, LearnerProvider learnerProvider, Options options) {
+        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, options);
         if (learnerProvider != null) {
             try {
                 a.learner = learnerProvider.start(a.new Context());
@@ -88,11 +102,12 @@ public final class PooledAllocator implements Allocator {
     }
 
     private PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
-                            long reservation, boolean strictFrees) {
+                            long reservation, Options options) {
         if (shards < 1 || shards > 1024 || (concurrency == Concurrency.LOCKED && shards != 1)) {
             throw new IllegalArgumentException("shards must be 1..1024 (1 for LOCKED): " + shards);
         }
         this.concurrency = concurrency;
+        this.options = options;
         this.shardCount = shards;
         this.threadShards = concurrency == Concurrency.SHARDED && shards > 1
                 ? new ThreadShards(shards, Math.max(16, 4 * Runtime.getRuntime().availableProcessors())) : null;
@@ -123,7 +138,7 @@ public final class PooledAllocator implements Allocator {
                     tierOfTag[tag++] = tiers[i];
                 }
             }
-            this.caches = concurrency == Concurrency.TLS ? threadCaches(strictFrees) : null;
+            this.caches = concurrency == Concurrency.TLS ? threadCaches(options.strictFrees()) : null;
         } catch (RuntimeException | Error e) {
             space.close();
             throw e;
@@ -170,8 +185,7 @@ public final class PooledAllocator implements Allocator {
             try {
                 return caches.allocate(size, 0);
             } catch (OutOfMemoryError e) {
-                relieve(e);
-                return caches.allocate(size, 0);
+                return allocate(size, 16, 0, false); // gives way, tries again, names the request
             }
         }
         return allocate(size, size <= 8 ? 8 : 16, 0, false);
@@ -198,9 +212,23 @@ public final class PooledAllocator implements Allocator {
         try {
             return allocateOnce(size, alignment, site, zero);
         } catch (OutOfMemoryError e) {
-            relieve(e);
-            return allocateOnce(size, alignment, site, zero);
+            relieve(e, size);
+            try {
+                return allocateOnce(size, alignment, site, zero);
+            } catch (OutOfMemoryError again) {
+                throw outOfMemory(again, size);
+            }
         }
+    }
+
+    /** The error a request of {@code size} bytes fails with: what was asked, the limit and what is in use. */
+    private OutOfMemoryError outOfMemory(OutOfMemoryError cause, long size) {
+        Budget b = space.budget();
+        OutOfMemoryError e = new OutOfMemoryError("hakmem: no memory for a request of " + size + " bytes: "
+                + b.reserved() + " bytes in use" + (b.limit() == Long.MAX_VALUE ? "" : " against a limit of " + b.limit())
+                + ", after giving back what was kept for reuse (" + cause.getMessage() + ")");
+        e.initCause(cause);
+        return e;
     }
 
     /**
@@ -209,11 +237,11 @@ public final class PooledAllocator implements Allocator {
      * and dirty pages, the big-block cache, retained chunks), then returns for one more try; throws
      * {@code e} if that gave nothing back. Called outside every lock.
      */
-    private void relieve(OutOfMemoryError e) {
+    private void relieve(OutOfMemoryError e, long size) {
         long before = space.budget().reserved();
         trim();
         if (space.budget().reserved() >= before) {
-            throw e;
+            throw outOfMemory(e, size);
         }
     }
 
@@ -295,6 +323,10 @@ public final class PooledAllocator implements Allocator {
     public void free(long address) {
         if (address == 0) {
             return;
+        }
+        if (options.zeroOnFree()) {
+            // usableSize validates first: a bad address throws before anything is written.
+            MemorySegment.ofAddress(address).reinterpret(usableSize(address)).fill((byte) 0);
         }
         ThreadCaches c = caches;
         // No open check: after close() no chunk has marks, so a free goes on to the locked path, which checks.
@@ -500,6 +532,7 @@ public final class PooledAllocator implements Allocator {
 
     @Override
     public void close() {
+        String leaks = leakReport();
         if (!life.close()) {
             return;
         }
@@ -510,6 +543,38 @@ public final class PooledAllocator implements Allocator {
         } finally {
             releaseEverything();
         }
+        if (leaks != null) {
+            if (options.failOnLeak()) {
+                throw new IllegalStateException(leaks);
+            }
+            LOG.log(System.Logger.Level.WARNING, leaks);
+        }
+    }
+
+    /**
+     * What is still live, per tier, or null when nothing is (or the allocator is closed already). Blocks
+     * are not labelled with their site once handed out, so the report cannot name sites.
+     */
+    String leakReport() {
+        AllocatorStats s;
+        try {
+            s = stats();
+        } catch (IllegalStateException closedAlready) {
+            return null;
+        }
+        if (s.liveBlocks() == 0) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder("hakmem: closed with ").append(s.liveBlocks()).append(" blocks (")
+                .append(s.liveBytes()).append(" bytes) still live:");
+        for (TierStats t : s.tiers()) {
+            if (t.liveBlocks() > 0) {
+                sb.append(' ').append(t.tier()).append(' ').append(t.liveBlocks()).append(" blocks (")
+                        .append(t.liveBytes()).append(" bytes);");
+            }
+        }
+        sb.setLength(sb.length() - 1);
+        return sb.append(". Their memory is given back to the OS: they must not be used.").toString();
     }
 
     private void releaseEverything() {

@@ -33,7 +33,7 @@ class RacingDoubleFreeTest {
         ExecutorService a = Executors.newSingleThreadExecutor();
         ExecutorService b = Executors.newSingleThreadExecutor();
         try (PooledAllocator heap = PooledAllocator.open(Concurrency.TLS, 1, List.of(new FixedTier()), Long.MAX_VALUE,
-                64L << 20, null, false)) {
+                64L << 20, null, PooledAllocator.Options.DEFAULT)) {
             ChunkSpace space = space(heap);
             long p = on(a, () -> heap.malloc(48));
             on(b, () -> {
@@ -85,7 +85,7 @@ class RacingDoubleFreeTest {
         ExecutorService a = Executors.newSingleThreadExecutor();
         ExecutorService b = Executors.newSingleThreadExecutor();
         try (PooledAllocator heap = PooledAllocator.open(Concurrency.TLS, 1, List.of(new FixedTier()), Long.MAX_VALUE,
-                64L << 20, null, false)) {
+                64L << 20, null, PooledAllocator.Options.DEFAULT)) {
             ChunkSpace space = space(heap);
             long p = on(a, () -> heap.malloc(48));
             on(b, () -> {

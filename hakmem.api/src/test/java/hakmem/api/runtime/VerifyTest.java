@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VerifyTest {
 
     private static PooledAllocator open(Concurrency c) {
-        return PooledAllocator.open(c, 1, List.of(new FixedTier()), Long.MAX_VALUE, 64L << 20, null, false);
+        return PooledAllocator.open(c, 1, List.of(new FixedTier()), Long.MAX_VALUE, 64L << 20, null, PooledAllocator.Options.DEFAULT);
     }
 
     private static Object field(Object o, String name) throws ReflectiveOperationException {
