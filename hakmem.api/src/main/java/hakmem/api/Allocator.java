@@ -1,5 +1,6 @@
 package hakmem.api;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 
@@ -61,6 +62,31 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
 
     /** Returns a segment obtained from {@link #allocate(long, long)}. */
     void free(MemorySegment segment);
+
+    /**
+     * A confined {@link Arena} whose segments come from this allocator's pools, zeroed as a JDK arena's
+     * are, and go back to them all at once when the arena is closed. Its segments have the scope of an
+     * inner {@link Arena#ofConfined()}, so they are only accessible from the thread that made the arena,
+     * and never after its {@code close()}: allocating from, or closing, the arena on another thread throws
+     * {@link WrongThreadException}; allocating after close, or closing twice, throws
+     * {@link IllegalStateException}, as the JDK's arenas do. Cost: one allocation from the pools and one
+     * zero fill per segment; {@code close()} closes the inner arena, then frees each block. Segments are
+     * freed by the arena only: passing one to {@link #free(MemorySegment)} is a double free. After this
+     * allocator is closed, its arenas' {@code close()} only closes their scope (the memory is already
+     * given back).
+     *
+     * @throws IllegalStateException if this allocator is closed
+     */
+    Arena newArena();
+
+    /**
+     * As {@link #newArena()}, but a shared arena (inner {@link Arena#ofShared()}): any thread may allocate
+     * from it and access its segments, and {@code close()} is the JDK's shared close, which waits out
+     * accesses in progress on other threads (a JVM-wide handshake) before the blocks go back to the pools.
+     *
+     * @throws IllegalStateException if this allocator is closed
+     */
+    Arena newSharedArena();
 
     /** A call-site label: requests made through it are tuned and accounted per site. */
     Site site(String name);

@@ -13,6 +13,7 @@ import hakmem.api.spi.LearnerProvider;
 import hakmem.api.spi.Policy;
 import hakmem.api.spi.TierProvider;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ public final class PooledAllocator implements Allocator {
 
     /** Most sites one allocator labels; a name per request would otherwise grow the table forever. */
     static final int MAX_SITES = 1 << 16;
-    private static final long MAX_ALIGNMENT = 1L << 30;
+    static final long MAX_ALIGNMENT = 1L << 30;
 
     private final Concurrency concurrency;
     private final ChunkSpace space;
@@ -396,6 +397,25 @@ public final class PooledAllocator implements Allocator {
         MemorySegment.copy(segment(address, Math.min(old, size)), 0, segment(moved, size), 0, Math.min(old, size));
         free(address);
         return moved;
+    }
+
+    // ---- pooled arenas -----------------------------------------------------------------------------
+
+    @Override
+    public Arena newArena() {
+        life.checkOpen();
+        return PooledArena.confined(this);
+    }
+
+    @Override
+    public Arena newSharedArena() {
+        life.checkOpen();
+        return PooledArena.shared(this);
+    }
+
+    /** For a pooled arena's close: a closed allocator has nothing left to free. */
+    boolean isClosed() {
+        return life.isClosed();
     }
 
     // ---- sites, stats, trim, close ----------------------------------------------------------------
