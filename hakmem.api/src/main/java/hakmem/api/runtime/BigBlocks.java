@@ -37,7 +37,10 @@ final class BigBlocks {
     private long allocations;
     private long frees;
 
-    BigBlocks(Budget budget, Runnable onPressure) {
+    private final PageSource pages;
+
+    BigBlocks(Budget budget, PageSource pages, Runnable onPressure) {
+        this.pages = pages;
         this.budget = budget;
         this.onPressure = onPressure;
     }
@@ -53,7 +56,7 @@ final class BigBlocks {
             cachedBytes -= length;
             removeCached(hit);
             if (zero) {
-                OsMemory.discard(address, length);
+                pages.discard(address, length);
             }
         } else {
             address = map(length, alignment);
@@ -93,7 +96,7 @@ final class BigBlocks {
         budget.take(span);
         long mapping;
         try {
-            mapping = OsMemory.mapFresh(span);
+            mapping = pages.mapFresh(span);
         } catch (RuntimeException | Error e) {
             budget.give(span);
             throw e;
@@ -104,11 +107,11 @@ final class BigBlocks {
         // Over-mapped for a large alignment: unmap the slack before and after the aligned block.
         long address = (mapping + alignment - 1) & -alignment;
         if (address > mapping) {
-            OsMemory.unmap(mapping, address - mapping);
+            pages.unmap(mapping, address - mapping);
         }
         long tail = mapping + span - (address + length);
         if (tail > 0) {
-            OsMemory.unmap(address + length, tail);
+            pages.unmap(address + length, tail);
         }
         budget.give(span - length);
         return address;
@@ -149,7 +152,7 @@ final class BigBlocks {
     }
 
     private void unmap(long address, long length) {
-        OsMemory.unmap(address, length);
+        pages.unmap(address, length);
         budget.give(length);
     }
 
@@ -202,7 +205,7 @@ final class BigBlocks {
         liveLength = 0;
         liveRequested = 0;
         for (int i = 0; i < n; i += 2) {
-            OsMemory.drop(mappings[i], mappings[i + 1]);
+            pages.drop(mappings[i], mappings[i + 1]);
             budget.give(mappings[i + 1]);
         }
         return mappings;

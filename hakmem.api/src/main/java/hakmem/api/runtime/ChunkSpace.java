@@ -22,6 +22,7 @@ public final class ChunkSpace implements AutoCloseable {
     /** Owner tag of a chunk nobody holds. */
     public static final int NONE = 0;
 
+    private final PageSource pages;
     private final long mapping;
     private final long mappingLength;
     private final long base;
@@ -42,6 +43,8 @@ public final class ChunkSpace implements AutoCloseable {
     private int freeCount;
     private int neverUsed;
     private boolean closed;
+    /** Guarded by this; see {@link #refusals()}. */
+    private long refusals;
     /** Chunks held by some owner when {@link #beginClose} ran; null before. */
     private boolean[] heldAtClose;
     /**
@@ -54,7 +57,7 @@ public final class ChunkSpace implements AutoCloseable {
     private int retainedCount;
     private long retainLimit;
 
-    private ChunkSpace(long capacity, Budget budget) {
+    private ChunkSpace(long capacity, Budget budget, PageSource pages) {
         long chunks = (capacity + CHUNK_SIZE - 1) >>> CHUNK_SHIFT;
         if (chunks < 1 || chunks > (1 << 24)) {
             throw new IllegalArgumentException("chunk space capacity must be 1 B .. 32 TiB: " + capacity);
@@ -62,7 +65,8 @@ public final class ChunkSpace implements AutoCloseable {
         this.capacity = chunks << CHUNK_SHIFT;
         this.budget = budget;
         this.mappingLength = this.capacity + CHUNK_SIZE;
-        this.mapping = OsMemory.reserve(mappingLength);
+        this.pages = pages;
+        this.mapping = pages.reserve(mappingLength);
         this.base = (mapping + CHUNK_SIZE - 1) & -CHUNK_SIZE;
         this.owner = new int[(int) chunks];
         this.attachment = new Object[(int) chunks];
@@ -104,10 +108,28 @@ public final class ChunkSpace implements AutoCloseable {
     private void decommitRetained() {
         int index = retained[--retainedCount];
         if (!closed) {
-            OsMemory.decommit(base + ((long) index << CHUNK_SHIFT), CHUNK_SIZE);
+            decommit(base + ((long) index << CHUNK_SHIFT));
         }
         freeChunks[freeCount++] = index;
         budget.give(CHUNK_SIZE);
+    }
+
+    /**
+     * Gives a chunk's pages back. Should the OS refuse, the pages stay committed and are replaced when
+     * the chunk is committed again: nothing is lost, and the caller (a core between two steps of a free
+     * or a trim) must not fail halfway. Refusals are counted.
+     */
+    private void decommit(long chunk) {
+        try {
+            pages.decommit(chunk, CHUNK_SIZE);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            refusals++;
+        }
+    }
+
+    /** Times the OS refused to take pages back (decommit, discard); they stayed resident. */
+    synchronized long refusals() {
+        return refusals;
     }
 
     /** Bytes per block-state entry: every block of a tracked owner starts on a multiple of this. */
@@ -177,12 +199,21 @@ public final class ChunkSpace implements AutoCloseable {
 
     /** Reserves {@code capacity} bytes of address space (rounded up to chunks) under {@code limit}. */
     public static ChunkSpace reserve(long capacity, long limit) {
-        return new ChunkSpace(capacity, new Budget(limit));
+        return new ChunkSpace(capacity, new Budget(limit), OsMemory.SYSTEM);
     }
 
     /** Reserves {@code capacity} bytes of address space counting commits against {@code budget}. */
     public static ChunkSpace reserve(long capacity, Budget budget) {
-        return new ChunkSpace(capacity, budget);
+        return new ChunkSpace(capacity, budget, OsMemory.SYSTEM);
+    }
+
+    /** Reserves {@code capacity} bytes of address space from {@code pages}. */
+    static ChunkSpace reserve(long capacity, Budget budget, PageSource pages) {
+        return new ChunkSpace(capacity, budget, pages);
+    }
+
+    PageSource pages() {
+        return pages;
     }
 
     public Budget budget() {
@@ -216,7 +247,7 @@ public final class ChunkSpace implements AutoCloseable {
         int index = freeCount > 0 ? freeChunks[--freeCount] : neverUsed++;
         long chunk = base + ((long) index << CHUNK_SHIFT);
         try {
-            OsMemory.commit(chunk, CHUNK_SIZE);
+            pages.commit(chunk, CHUNK_SIZE);
         } catch (RuntimeException | Error e) {
             freeChunks[freeCount++] = index;
             budget.give(CHUNK_SIZE);
@@ -250,15 +281,11 @@ public final class ChunkSpace implements AutoCloseable {
             retained[retainedCount++] = index;
             return;
         }
-        try {
-            if (!closed) {
-                OsMemory.decommit(chunk, CHUNK_SIZE);
-            }
-        } finally {
-            // Even if the OS refused: the chunk is no one's now, and is reused (committed again) later.
-            freeChunks[freeCount++] = index;
-            budget.give(CHUNK_SIZE);
+        if (!closed) {
+            decommit(chunk);
         }
+        freeChunks[freeCount++] = index;
+        budget.give(CHUNK_SIZE);
     }
 
     /** The attachment of the chunk holding {@code address} if owner {@code tag} holds it, else null. */
@@ -298,7 +325,7 @@ public final class ChunkSpace implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             beginClose();
-            OsMemory.unmap(mapping, mappingLength);
+            pages.unmap(mapping, mappingLength);
         }
     }
 
@@ -342,17 +369,17 @@ public final class ChunkSpace implements AutoCloseable {
             long start = base + ((long) i << CHUNK_SHIFT);
             long length = (long) (j - i) << CHUNK_SHIFT;
             if (start > from) {
-                OsMemory.unmap(from, start - from);
+                pages.unmap(from, start - from);
             }
-            OsMemory.drop(start, length);
+            pages.drop(start, length);
             kept.add(new long[] {start, length});
             from = start + length;
             i = j;
         }
         if (mapping + mappingLength > from) {
-            OsMemory.unmap(from, mapping + mappingLength - from);
+            pages.unmap(from, mapping + mappingLength - from);
         }
-        return () -> kept.forEach(r -> OsMemory.unmap(r[0], r[1]));
+        return () -> kept.forEach(r -> pages.unmap(r[0], r[1]));
     }
 
     /** The view of a space a tier core gets. */
@@ -412,7 +439,14 @@ public final class ChunkSpace implements AutoCloseable {
                 throw new IllegalArgumentException("discard(0x" + Long.toHexString(address) + ", " + length
                         + ") is not a page range of this source's chunks");
             }
-            OsMemory.discard(address, length);
+            try {
+                space.pages.discard(address, length);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // The pages stay resident though the core counts them discarded: memory, not correctness.
+                synchronized (space) {
+                    space.refusals++;
+                }
+            }
         }
 
         private boolean ownsRange(long address, long length) {

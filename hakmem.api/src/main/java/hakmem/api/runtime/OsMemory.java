@@ -59,6 +59,44 @@ public final class OsMemory {
     private OsMemory() {
     }
 
+    /** The OS itself. */
+    static final PageSource SYSTEM = new PageSource() {
+        @Override
+        public long reserve(long length) {
+            return OsMemory.reserve(length);
+        }
+
+        @Override
+        public long mapFresh(long length) {
+            return OsMemory.mapFresh(length);
+        }
+
+        @Override
+        public void commit(long address, long length) {
+            OsMemory.commit(address, length);
+        }
+
+        @Override
+        public void decommit(long address, long length) {
+            OsMemory.decommit(address, length);
+        }
+
+        @Override
+        public void drop(long address, long length) {
+            OsMemory.drop(address, length);
+        }
+
+        @Override
+        public void unmap(long address, long length) {
+            OsMemory.unmap(address, length);
+        }
+
+        @Override
+        public void discard(long address, long length) {
+            OsMemory.discard(address, length);
+        }
+    };
+
     /** Reserves address space only: no access, no commit charge. Throws OutOfMemoryError if refused. */
     public static long reserve(long length) {
         return map(0, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, "reserve");

@@ -89,7 +89,13 @@ public final class PooledAllocator implements Allocator {
      */
     public static PooledAllocator open(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
                                        long reservation, LearnerProvider learnerProvider, Options options) {
-        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, options);
+        return open(concurrency, shards, providers, memoryLimit, reservation, learnerProvider, options, OsMemory.SYSTEM);
+    }
+
+    /** As above, with pages from {@code pages} (tests: a source that refuses on cue). */
+    static PooledAllocator open(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
+                                long reservation, LearnerProvider learnerProvider, Options options, PageSource pages) {
+        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, options, pages);
         if (learnerProvider != null) {
             try {
                 a.learner = learnerProvider.start(a.new Context());
@@ -103,7 +109,7 @@ public final class PooledAllocator implements Allocator {
     }
 
     private PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
-                            long reservation, Options options) {
+                            long reservation, Options options, PageSource pages) {
         if (shards < 1 || shards > 1024 || (concurrency == Concurrency.LOCKED && shards != 1)) {
             throw new IllegalArgumentException("shards must be 1..1024 (1 for LOCKED): " + shards);
         }
@@ -113,8 +119,8 @@ public final class PooledAllocator implements Allocator {
         this.threadShards = concurrency == Concurrency.SHARDED && shards > 1
                 ? new ThreadShards(shards, Math.max(16, 4 * Runtime.getRuntime().availableProcessors())) : null;
         Budget budget = new Budget(memoryLimit);
-        this.space = ChunkSpace.reserve(reservation, budget);
-        BigBlocks bigBlocks = new BigBlocks(budget, space::trimRetained);
+        this.space = ChunkSpace.reserve(reservation, budget, pages);
+        BigBlocks bigBlocks = new BigBlocks(budget, pages, space::trimRetained);
         SpinLock bigBlocksLock = new SpinLock();
         this.big = bigBlocks;
         this.bigLock = bigBlocksLock;
@@ -615,10 +621,11 @@ public final class PooledAllocator implements Allocator {
             // unreachable, when no call that raced close() (a fill, a copy) can still be writing to them.
             Runnable unmapSpace = space.retire();
             long[] mappings = bigMappings;
+            PageSource pages = space.pages();
             Unmapper.CLEANER.register(this, () -> {
                 unmapSpace.run();
                 for (int i = 0; i < mappings.length; i += 2) {
-                    OsMemory.unmap(mappings[i], mappings[i + 1]);
+                    pages.unmap(mappings[i], mappings[i + 1]);
                 }
             });
         }

@@ -38,7 +38,7 @@ final class FixedTier implements TierProvider {
                 }
                 if (free.isEmpty()) {
                     if (chunk != 0) {
-                        throw new OutOfMemoryError("fixed tier: one chunk only");
+                        throw new OutOfMemoryError("fixed tier: one chunk at a time");
                     }
                     chunk = chunks.acquire(this);
                     for (long p = chunk + chunks.chunkSize() - 64; p >= chunk; p -= 64) {
@@ -75,6 +75,11 @@ final class FixedTier implements TierProvider {
 
             @Override
             public void trim() {
+                if (chunk != 0 && live.isEmpty()) {
+                    chunks.release(chunk);
+                    chunk = 0;
+                    free.clear();
+                }
             }
 
             @Override
