@@ -38,6 +38,10 @@ public interface Backend extends AutoCloseable {
         return -1;
     }
 
+    /** Gives memory held for reuse back to the OS, where the allocator can. */
+    default void trim() {
+    }
+
     /** One line on the allocator's thread caches (hit rate...) where it has them, else null. */
     default String cacheReport() {
         return null;

@@ -47,6 +47,11 @@ public final class HakmemBackend implements Backend {
     }
 
     @Override
+    public void trim() {
+        allocator.trim();
+    }
+
+    @Override
     public String cacheReport() {
         CacheStats c = allocator.stats().caches();
         long handed = c.hits() + c.misses();

@@ -37,9 +37,18 @@ public final class Memory {
 
     /** Peak resident set of this process (VmHWM in /proc/self/status), KiB; -1 where unknown. */
     public static long peakRssKiB() {
+        return status("VmHWM:");
+    }
+
+    /** Resident set of this process now (VmRSS in /proc/self/status), KiB; -1 where unknown. */
+    public static long rssKiB() {
+        return status("VmRSS:");
+    }
+
+    private static long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }

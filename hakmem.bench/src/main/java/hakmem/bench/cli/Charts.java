@@ -159,6 +159,64 @@ public final class Charts {
         return file;
     }
 
+    /**
+     * Memory over a soak: the process's resident set, the allocator's reserved bytes and the bytes the live
+     * blocks asked for against time, three lines per soak, and a vertical line where the warm-up ends
+     * (flatness is judged after it).
+     */
+    static Path soak(List<hakmem.bench.Soak.Result> results, String machine, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        XYChart chart = new XYChartBuilder().width(960).height(600).title("soak: resident and reserved memory - " + machine)
+                .xAxisTitle("seconds").yAxisTitle("MiB").build();
+        style(chart.getStyler());
+        chart.getStyler().setMarkerSize(0);
+        double top = 1;
+        for (hakmem.bench.Soak.Result r : results) {
+            String name = r.allocator() + ", " + r.threads() + (r.threads() == 1 ? " thread" : " threads");
+            List<Double> xRss = new ArrayList<>();
+            List<Double> rss = new ArrayList<>();
+            List<Double> xReserved = new ArrayList<>();
+            List<Double> reserved = new ArrayList<>();
+            List<Double> xLive = new ArrayList<>();
+            List<Double> live = new ArrayList<>();
+            for (hakmem.bench.Soak.Sample s : r.samples()) {
+                // A figure the allocator or the OS could not give (-1) is left out, not drawn as zero.
+                if (s.rssKiB() >= 0) {
+                    xRss.add(s.seconds());
+                    rss.add(s.rssKiB() / 1024.0);
+                }
+                if (s.reservedBytes() >= 0) {
+                    xReserved.add(s.seconds());
+                    reserved.add(s.reservedBytes() / 1048576.0);
+                }
+                if (s.liveBytes() >= 0) {
+                    xLive.add(s.seconds());
+                    live.add(s.liveBytes() / 1048576.0);
+                }
+                top = Math.max(top, Math.max(s.rssKiB() / 1024.0, s.reservedBytes() / 1048576.0));
+            }
+            if (!rss.isEmpty()) {
+                chart.addSeries(name + ": RSS", xRss, rss);
+            }
+            if (!reserved.isEmpty()) {
+                chart.addSeries(name + ": reserved", xReserved, reserved);
+            }
+            if (!live.isEmpty()) {
+                chart.addSeries(name + ": live (requested)", xLive, live);
+            }
+        }
+        for (hakmem.bench.Soak.Result r : results) {
+            String name = String.format(java.util.Locale.ROOT, "end of warm-up (%.0f s)", r.warmupSeconds());
+            if (!chart.getSeriesMap().containsKey(name)) {
+                chart.addSeries(name, List.of(r.warmupSeconds(), r.warmupSeconds()), List.of(0.0, top)).setLineColor(Color.GRAY);
+            }
+        }
+        chart.getStyler().setYAxisMin(0.0);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
     private static void style(org.knowm.xchart.style.AxesChartStyler s) {
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Runs a plan: every (run, scenario, thread count, allocator) in its own child JVM, so one allocator's
@@ -107,6 +108,19 @@ final class Runner {
 
     /** The child JVM's command line for one measurement. */
     static List<String> command(Plan plan, Allocators.Spec a, String scenario, int threads) {
+        List<String> cmd = java(a);
+        cmd.addAll(List.of("measure", "--workload", plan.workload().id(), "--scenario", scenario,
+                "--allocator", a.name(), "--threads", Integer.toString(threads)));
+        Map<String, String> settings = new LinkedHashMap<>(plan.settings());
+        if (settings.containsKey("seconds")) {
+            settings.put("seconds", Double.toString(a.cap(Double.parseDouble(settings.get("seconds")))));
+        }
+        settings.forEach((k, v) -> cmd.addAll(List.of("--set", k + "=" + v)));
+        return cmd;
+    }
+
+    /** A child JVM for {@code a} up to the bench's main class: the subcommand and its options follow. */
+    static List<String> java(Allocators.Spec a) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xss1m");
@@ -122,30 +136,49 @@ final class Runner {
             cmd.add("--enable-native-access=ALL-UNNAMED");
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "hakmem.bench.Main"));
         }
-        cmd.addAll(List.of("measure", "--workload", plan.workload().id(), "--scenario", scenario,
-                "--allocator", a.name(), "--threads", Integer.toString(threads)));
-        Map<String, String> settings = new LinkedHashMap<>(plan.settings());
-        if (settings.containsKey("seconds")) {
-            settings.put("seconds", Double.toString(a.cap(Double.parseDouble(settings.get("seconds")))));
-        }
-        settings.forEach((k, v) -> cmd.addAll(List.of("--set", k + "=" + v)));
         return cmd;
     }
 
     private Outcome fork(Plan plan, Allocators.Spec a, String scenario, int threads) throws IOException, InterruptedException {
-        List<String> cmd = command(plan, a, scenario, threads);
+        List<Measurement> ms = new ArrayList<>();
+        String[] skip = {null};
+        List<String> other = new ArrayList<>();
+        int code = exec(command(plan, a, scenario, threads), a.env(), plan.seconds(a) + 180, line -> {
+            if (line.startsWith(RESULT)) {
+                ms.add(Results.measurement((Map<?, ?>) Json.parse(line.substring(RESULT.length()))));
+            } else if (line.startsWith(SKIP)) {
+                skip[0] = line.substring(SKIP.length());
+            } else {
+                other.add(line);
+                out.println("    | " + line);
+            }
+        });
+        if (skip[0] != null && code == 0) {
+            return new Outcome(List.of(), skip[0], null);
+        }
+        if (code != 0 || ms.isEmpty()) {
+            String last = other.isEmpty() ? "(no output)" : other.get(other.size() - 1);
+            return new Outcome(List.of(), null, "exit code " + code + " in " + scenario + " with " + threads
+                    + " thread(s): " + last);
+        }
+        return new Outcome(ms, null, null);
+    }
+
+    /**
+     * Runs a child JVM, handing each line it prints (stdout and stderr together) to {@code lines} as it
+     * comes; kills it after {@code limitSeconds}, or when this JVM is stopped. Returns its exit code.
+     */
+    static int exec(List<String> cmd, Map<String, String> env, double limitSeconds, Consumer<String> lines)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().putAll(a.env());
+        pb.environment().putAll(env);
         Process proc = pb.start();
         // Stopped (Ctrl-C, a time limit): take the measuring child down too.
         Thread reaper = new Thread(proc::destroyForcibly);
         Runtime.getRuntime().addShutdownHook(reaper);
-        List<Measurement> ms = new ArrayList<>();
-        String skip = null;
-        List<String> other = new ArrayList<>();
         Thread killer = Thread.ofPlatform().daemon().start(() -> {
             try {
-                if (!proc.waitFor((long) (plan.seconds(a) + 180), TimeUnit.SECONDS)) {
+                if (!proc.waitFor((long) limitSeconds, TimeUnit.SECONDS)) {
                     proc.destroyForcibly();
                 }
             } catch (InterruptedException ignored) {
@@ -154,14 +187,7 @@ final class Runner {
         });
         try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
-                if (line.startsWith(RESULT)) {
-                    ms.add(Results.measurement((Map<?, ?>) Json.parse(line.substring(RESULT.length()))));
-                } else if (line.startsWith(SKIP)) {
-                    skip = line.substring(SKIP.length());
-                } else {
-                    other.add(line);
-                    out.println("    | " + line);
-                }
+                lines.accept(line);
             }
         }
         int code = proc.waitFor();
@@ -171,14 +197,6 @@ final class Runner {
         } catch (IllegalStateException shuttingDown) {
             // the hook runs anyway; the child has ended
         }
-        if (skip != null && code == 0) {
-            return new Outcome(List.of(), skip, null);
-        }
-        if (code != 0 || ms.isEmpty()) {
-            String last = other.isEmpty() ? "(no output)" : other.get(other.size() - 1);
-            return new Outcome(List.of(), null, "exit code " + code + " in " + scenario + " with " + threads
-                    + " thread(s): " + last);
-        }
-        return new Outcome(ms, null, null);
+        return code;
     }
 }
