@@ -72,14 +72,20 @@ public final class PooledAllocator implements Allocator {
      * @param strictFrees TLS: take marks with an atomic swap, so every racing double free throws
      * @param zeroOnFree  zero every block as it is freed, so no freed secret reaches the next user
      * @param failOnLeak  close() throws IllegalStateException with the leak report when blocks are live
+     * @param debug       guard bytes after every block checked on free, freed memory poisoned, sampled
+     *                    allocation stacks in the leak report ({@link DebugChecks})
      */
-    public record Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak) {
-        public static final Options DEFAULT = new Options(false, false, false);
+    public record Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak, boolean debug) {
+        public static final Options DEFAULT = new Options(false, false, false, false);
     }
 
     private static final System.Logger LOG = System.getLogger("hakmem");
 
     private final Options options;
+    /** Frees that write to the block first (zeroOnFree, debug): one field, read by every free. */
+    private final boolean checkedFrees;
+    /** Non-null in debug mode. */
+    private final DebugChecks debug;
 
     /**
      * An allocator, with its learner started.
@@ -115,6 +121,8 @@ public final class PooledAllocator implements Allocator {
         }
         this.concurrency = concurrency;
         this.options = options;
+        this.checkedFrees = options.zeroOnFree() || options.debug();
+        this.debug = options.debug() ? new DebugChecks() : null;
         this.shardCount = shards;
         this.threadShards = concurrency == Concurrency.SHARDED && shards > 1
                 ? new ThreadShards(shards, Math.max(16, 4 * Runtime.getRuntime().availableProcessors())) : null;
@@ -150,7 +158,8 @@ public final class PooledAllocator implements Allocator {
             space.close();
             throw e;
         }
-        this.cachedMax = caches == null ? 0 : caches.maxCached;
+        // Debug mode takes the general path (0: no size is sent straight to the thread caches).
+        this.cachedMax = caches == null || debug != null ? 0 : caches.maxCached;
     }
 
     /**
@@ -216,6 +225,15 @@ public final class PooledAllocator implements Allocator {
         if (Long.compareUnsigned(size - 1, MAX_SIZE) >= 0) {
             size = checkSize(size);
         }
+        if (debug != null) {
+            long p = allocateOrRelieve(DebugChecks.withGuard(size), alignment, site, zero);
+            debug.allocated(p, size);
+            return p;
+        }
+        return allocateOrRelieve(size, alignment, site, zero);
+    }
+
+    private long allocateOrRelieve(long size, long alignment, int site, boolean zero) {
         try {
             return allocateOnce(size, alignment, site, zero);
         } catch (OutOfMemoryError e) {
@@ -331,10 +349,32 @@ public final class PooledAllocator implements Allocator {
         if (address == 0) {
             return;
         }
-        if (options.zeroOnFree()) {
+        if (checkedFrees) {
+            freeChecked(address);
+            return;
+        }
+        freeBlock(address);
+    }
+
+    /** Debug mode's checks and poison, or zeroOnFree's zeroing, then the free. */
+    private void freeChecked(long address) {
+        if (debug != null) {
+            String damage = debug.freeing(address);
+            if (damage == null || !damage.isEmpty()) {
+                freeBlock(address);
+                if (damage != null) {
+                    throw new IllegalStateException(damage);
+                }
+                return;
+            } // not a block debug mode handed out: the plain free throws the exact reason
+        } else {
             // usableSize validates first: a bad address throws before anything is written.
             MemorySegment.ofAddress(address).reinterpret(usableSize(address)).fill((byte) 0);
         }
+        freeBlock(address);
+    }
+
+    private void freeBlock(long address) {
         ThreadCaches c = caches;
         // No open check: after close() no chunk has marks, so a free goes on to the locked path, which checks.
         if (c != null && c.free(address)) {
@@ -366,6 +406,13 @@ public final class PooledAllocator implements Allocator {
 
     @Override
     public long usableSize(long address) {
+        if (debug != null) {
+            long asked = debug.size(address);
+            if (asked >= 0) {
+                life.checkOpen();
+                return asked; // the guard follows: no byte past what was asked is the caller's
+            }
+        }
         ThreadCaches c = caches;
         if (c != null) {
             life.checkOpen();
@@ -600,7 +647,13 @@ public final class PooledAllocator implements Allocator {
             }
         }
         sb.setLength(sb.length() - 1);
-        return sb.append(". Their memory is given back to the OS: they must not be used.").toString();
+        sb.append(". Their memory is given back to the OS: they must not be used.");
+        if (debug != null) {
+            for (String where : debug.sampledStacks(5)) {
+                sb.append('\n').append(where);
+            }
+        }
+        return sb.toString();
     }
 
     private void releaseEverything() {

@@ -1,0 +1,91 @@
+package hakmem.api.runtime;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The debug mode's bookkeeping: every block gets {@link #GUARD} bytes of a known pattern right after the
+ * size asked, checked when it is freed (a write past the end is reported with the block's address and
+ * size), freed memory is poisoned so a use after free reads garbage, not stale data, and one allocation
+ * in {@link #SAMPLE} records where it was made, for the leak report. A table of live blocks holds the
+ * sizes asked (the tiers keep their own and do not say), which costs a map update per call: a mode for
+ * tests and investigations, not production.
+ */
+final class DebugChecks {
+
+    static final int GUARD = 16;
+    static final byte GUARD_BYTE = (byte) 0xAB;
+    static final byte POISON = (byte) 0xDE;
+    static final int SAMPLE = 64;
+
+    private record Block(long size, Throwable allocatedAt) {
+    }
+
+    private final ConcurrentHashMap<Long, Block> live = new ConcurrentHashMap<>();
+    private final AtomicLong allocations = new AtomicLong();
+
+    /** Bytes to ask the pools for a block of {@code size}. */
+    static long withGuard(long size) {
+        return size + GUARD;
+    }
+
+    /** Writes the guard after {@code size} bytes of the fresh block {@code p} and records the block. */
+    void allocated(long p, long size) {
+        MemorySegment.ofAddress(p + size).reinterpret(GUARD).fill(GUARD_BYTE);
+        Throwable where = allocations.getAndIncrement() % SAMPLE == 0 ? new Throwable("allocated here") : null;
+        live.put(p, new Block(size, where));
+    }
+
+    /** The size asked for the live block {@code p}, or -1 if it is no block this mode knows. */
+    long size(long p) {
+        Block b = live.get(p);
+        return b == null ? -1 : b.size();
+    }
+
+    /**
+     * Takes {@code p} out of the table (one of two racing frees gets it), poisons it and returns a
+     * description of a damaged guard, or null; -1 size (not a known block) is signalled by returning "".
+     */
+    String freeing(long p) {
+        Block b = live.remove(p);
+        if (b == null) {
+            return "";
+        }
+        MemorySegment guard = MemorySegment.ofAddress(p + b.size()).reinterpret(GUARD);
+        String damage = null;
+        for (int i = 0; i < GUARD; i++) {
+            byte got = guard.get(ValueLayout.JAVA_BYTE, i);
+            if (got != GUARD_BYTE) {
+                damage = "hakmem debug: the block at 0x" + Long.toHexString(p) + " of " + b.size()
+                        + " bytes was written past its end: byte " + (b.size() + i) + " is 0x"
+                        + Integer.toHexString(got & 0xFF) + " (it was freed all the same)";
+                break;
+            }
+        }
+        MemorySegment.ofAddress(p).reinterpret(b.size() + GUARD).fill(POISON);
+        return damage;
+    }
+
+    /** Where some of the live blocks were allocated, for the leak report (at most {@code max}). */
+    List<String> sampledStacks(int max) {
+        List<String> out = new ArrayList<>();
+        for (var e : live.entrySet()) {
+            if (out.size() == max) {
+                break;
+            }
+            if (e.getValue().allocatedAt() != null) {
+                StringBuilder sb = new StringBuilder("block 0x").append(Long.toHexString(e.getKey())).append(" of ")
+                        .append(e.getValue().size()).append(" bytes, allocated at:");
+                for (StackTraceElement f : e.getValue().allocatedAt().getStackTrace()) {
+                    sb.append("\n    at ").append(f);
+                }
+                out.add(sb.toString());
+            }
+        }
+        return out;
+    }
+}
