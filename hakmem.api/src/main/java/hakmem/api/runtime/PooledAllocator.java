@@ -81,6 +81,9 @@ public final class PooledAllocator implements Allocator {
 
     private final Options options;
 
+    /** This allocator's JMX bean, unregistered by close(); null unless JMX was asked for. */
+    private volatile AllocatorBean bean;
+
     /**
      * An allocator, with its learner started.
      *
@@ -100,6 +103,17 @@ public final class PooledAllocator implements Allocator {
             }
         }
         return a;
+    }
+
+    /**
+     * Registers this allocator's {@link hakmem.api.AllocatorMXBean} under {@code name}, or a default name
+     * ({@code hakmem-1}, ...) when null; close() unregisters it.
+     *
+     * @throws IllegalArgumentException if an allocator of that name is registered already
+     */
+    public void registerBean(String name) {
+        life.checkOpen();
+        bean = AllocatorBean.register(this, name);
     }
 
     private PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
@@ -555,6 +569,10 @@ public final class PooledAllocator implements Allocator {
         String leaks = leakReport();
         if (!life.close()) {
             return;
+        }
+        AllocatorBean b = bean;
+        if (b != null) {
+            b.unregister(); // never throws: the memory below is given back whatever happens here
         }
         try {
             if (learner != null) {
