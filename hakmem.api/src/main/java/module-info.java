@@ -8,6 +8,9 @@ module hakmem.api {
     exports hakmem.api;
     exports hakmem.api.spi;
 
+    // For the AllocatorMXBean (Hakmem.Builder#jmx); its classes load only for an allocator named or registered.
+    requires java.management;
+
     uses hakmem.api.spi.TierProvider;
     uses hakmem.api.spi.LearnerProvider;
 }

@@ -4,7 +4,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * A snapshot of an allocator's counters.
+ * A snapshot of an allocator's counters. {@link #toString()} is the readable {@link #report()}; the
+ * components and the methods below give the exact numbers.
  *
  * @param concurrency   the variant in use
  * @param tiers         each tier in size order, then the big-block path ({@code "big"})
@@ -47,5 +48,26 @@ public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, lon
     /** Bytes asked for by all live blocks. */
     public long liveBytes() {
         return tiers.stream().mapToLong(TierStats::liveBytes).sum();
+    }
+
+    /**
+     * A multi-line report for people: a header (variant, bytes reserved, retained and the limit, the
+     * learner), the thread caches (TLS), a table of the tiers (allocations, frees, live blocks, live,
+     * handed, wasted and reserved bytes) and, for each tier with classes, a table of its classes (block
+     * size, allocations, frees, live blocks, live bytes, cached blocks, slabs, reserved bytes; classes
+     * never used are left out). Counts and block sizes are exact, other bytes in B, KiB, MiB, GiB with
+     * one decimal. Its layout may change between versions: read the components to process numbers.
+     */
+    public String report() {
+        return StatsReport.of(this);
+    }
+
+    /**
+     * The {@link #report()}: printing a snapshot is how a person reads it, and the record's generated
+     * one-line form of nested records is unreadable.
+     */
+    @Override
+    public String toString() {
+        return report();
     }
 }

@@ -1,5 +1,6 @@
 package hakmem.api;
 
+import hakmem.api.runtime.AllocatorBean;
 import hakmem.api.runtime.Platform;
 import hakmem.api.runtime.PooledAllocator;
 import hakmem.api.runtime.Providers;
@@ -27,7 +28,9 @@ import java.util.Objects;
  *   <li>{@code hakmem.zeroOnFree} — {@code true} to zero blocks as they are freed (see {@link Builder#zeroOnFree});</li>
  *   <li>{@code hakmem.failOnLeak} — {@code true}: {@code close()} throws when blocks are live (see
  *       {@link Builder#failOnLeak});</li>
- *   <li>{@code hakmem.debug} — {@code true} for debug mode (see {@link Builder#debug}).</li>
+ *   <li>{@code hakmem.debug} — {@code true} for debug mode (see {@link Builder#debug});</li>
+ *   <li>{@code hakmem.jmx} — {@code true} to register each allocator's {@link AllocatorMXBean} (see
+ *       {@link Builder#jmx}).</li>
  * </ul>
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
  */
@@ -71,6 +74,8 @@ public final class Hakmem {
         private Boolean zeroOnFree;
         private Boolean failOnLeak;
         private Boolean debug;
+        private Boolean jmx;
+        private String name;
 
         private Builder() {
         }
@@ -165,6 +170,30 @@ public final class Hakmem {
             return this;
         }
 
+        /**
+         * Whether the allocator registers an {@link AllocatorMXBean} named
+         * {@code hakmem:type=Allocator,name=<name>} with the platform MBean server when built; {@code close()}
+         * unregisters it (until then the server keeps the allocator reachable). Default: true when a
+         * {@link #name} is given, else the {@code hakmem.jmx} property, else false.
+         */
+        public Builder jmx(boolean on) {
+            this.jmx = on;
+            return this;
+        }
+
+        /**
+         * The name JMX shows the allocator under; giving one turns {@link #jmx} on unless it was set to
+         * false. Default: {@code hakmem-1}, {@code hakmem-2}, ... in build order, unique in this JVM. Building
+         * throws {@link IllegalArgumentException} while an open allocator holds the name.
+         *
+         * @throws IllegalArgumentException if the name is blank or holds one of {@code , = : " * ?} or a line break
+         */
+        public Builder name(String name) {
+            AllocatorBean.objectName(name);
+            this.name = name;
+            return this;
+        }
+
         /** Most bytes the allocator maps from the OS at once; past it requests get OutOfMemoryError. */
         public Builder memoryLimit(long bytes) {
             if (bytes <= 0) {
@@ -188,7 +217,16 @@ public final class Hakmem {
                     zeroOnFree != null ? zeroOnFree : booleanProperty("hakmem.zeroOnFree"),
                     failOnLeak != null ? failOnLeak : booleanProperty("hakmem.failOnLeak"),
                     debug != null ? debug : booleanProperty("hakmem.debug"));
-            return PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, options);
+            PooledAllocator a = PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, options);
+            if (jmx != null ? jmx : name != null || booleanProperty("hakmem.jmx")) {
+                try {
+                    a.registerBean(name);
+                } catch (RuntimeException | Error e) {
+                    a.close(); // a name taken must not leave an allocator behind that nobody can close
+                    throw e;
+                }
+            }
+            return a;
         }
 
         private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {

@@ -87,6 +87,9 @@ public final class PooledAllocator implements Allocator {
     /** Non-null in debug mode. */
     private final DebugChecks debug;
 
+    /** This allocator's JMX bean, unregistered by close(); null unless JMX was asked for. */
+    private volatile AllocatorBean bean;
+
     /**
      * An allocator, with its learner started.
      *
@@ -112,6 +115,17 @@ public final class PooledAllocator implements Allocator {
             }
         }
         return a;
+    }
+
+    /**
+     * Registers this allocator's {@link hakmem.api.AllocatorMXBean} under {@code name}, or a default name
+     * ({@code hakmem-1}, ...) when null; close() unregisters it.
+     *
+     * @throws IllegalArgumentException if an allocator of that name is registered already
+     */
+    public void registerBean(String name) {
+        life.checkOpen();
+        bean = AllocatorBean.register(this, name);
     }
 
     private PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
@@ -608,6 +622,10 @@ public final class PooledAllocator implements Allocator {
         String leaks = leakReport();
         if (!life.close()) {
             return;
+        }
+        AllocatorBean b = bean;
+        if (b != null) {
+            b.unregister(); // never throws: the memory below is given back whatever happens here
         }
         try {
             if (learner != null) {
