@@ -34,21 +34,7 @@ class RacingDoubleFreeTest {
         ExecutorService b = Executors.newSingleThreadExecutor();
         try (PooledAllocator heap = PooledAllocator.open(Concurrency.TLS, 1, List.of(new FixedTier()), Long.MAX_VALUE,
                 64L << 20, null, PooledAllocator.Options.DEFAULT)) {
-            ChunkSpace space = space(heap);
-            long p = on(a, () -> heap.malloc(48));
-            on(b, () -> {
-                heap.free(heap.malloc(48)); // b gets a cache on the same shard
-                return null;
-            });
-            on(a, () -> {
-                heap.free(p);
-                return null;
-            });
-            space.marksOf(p)[ChunkSpace.granule(p)] = 48; // b read the mark before a's write of 0
-            on(b, () -> {
-                heap.free(p);
-                return null;
-            });
+            long p = freedByBoth(heap, a, b);
             assertEquals(0, heap.stats().caches().duplicates());
 
             long first = on(a, () -> heap.malloc(48)); // a's magazine: p on top
@@ -86,21 +72,7 @@ class RacingDoubleFreeTest {
         ExecutorService b = Executors.newSingleThreadExecutor();
         try (PooledAllocator heap = PooledAllocator.open(Concurrency.TLS, 1, List.of(new FixedTier()), Long.MAX_VALUE,
                 64L << 20, null, PooledAllocator.Options.DEFAULT)) {
-            ChunkSpace space = space(heap);
-            long p = on(a, () -> heap.malloc(48));
-            on(b, () -> {
-                heap.free(heap.malloc(48));
-                return null;
-            });
-            on(a, () -> {
-                heap.free(p);
-                return null;
-            });
-            space.marksOf(p)[ChunkSpace.granule(p)] = 48;
-            on(b, () -> {
-                heap.free(p);
-                return null;
-            });
+            long p = freedByBoth(heap, a, b);
             long held = on(a, () -> {
                 long q = heap.malloc(48); // p
                 heap.free(q); // back on top of a's magazine; b's copy still waits
@@ -127,6 +99,25 @@ class RacingDoubleFreeTest {
             a.shutdownNow();
             b.shutdownNow();
         }
+    }
+
+    /** A block a allocated, freed by a and then by b as if b read its mark before a's write of 0 landed. */
+    private static long freedByBoth(PooledAllocator heap, ExecutorService a, ExecutorService b) throws Exception {
+        long p = on(a, () -> heap.malloc(48));
+        on(b, () -> {
+            heap.free(heap.malloc(48)); // b gets a cache on the same shard
+            return null;
+        });
+        on(a, () -> {
+            heap.free(p);
+            return null;
+        });
+        space(heap).marksOf(p)[ChunkSpace.granule(p)] = 48; // b's read of the mark, before a's write of 0
+        on(b, () -> {
+            heap.free(p);
+            return null;
+        });
+        return p;
     }
 
     private static ChunkSpace space(PooledAllocator heap) throws ReflectiveOperationException {
