@@ -45,15 +45,66 @@ class ThreadCachesFrayTest {
         return Hakmem.builder().concurrency(Concurrency.TLS).shards(2).learning(false).build();
     }
 
+    /** Strict frees: the mark is taken with an atomic swap. */
+    private static Allocator strictTls() {
+        return Hakmem.builder().concurrency(Concurrency.TLS).shards(2).strictFrees(true).learning(false).build();
+    }
+
     /**
-     * Two threads free the same live block at once. Allowed: exactly one free succeeds and the other gets
-     * an InvalidAddressException (clearing the block's mark is a CAS, so only one can win). Forbidden: both
-     * succeed (the block would sit in two magazines and be handed out twice), both fail, any other
-     * exception. Afterwards the counters balance and the allocator still serves the same size.
+     * Under plain marks (the default), two threads free the same live block at once and then each
+     * allocates the same size at once. Allowed: one free or both succeed (both: the block sits in two
+     * magazines). Forbidden: both frees fail, any other exception, the two allocations returning the same
+     * block (a block handed to two callers at once). Afterwards the counters balance.
      */
     @ConcurrencyTest(iterations = 1000)
-    void racingFreesOfOneBlockLetExactlyOneWin() throws Exception {
+    void racingFreesUnderPlainMarksNeverHandABlockToTwoCallers() throws Exception {
         try (Allocator a = tls()) {
+            long size = 64;
+            long block = a.malloc(size);
+            AtomicInteger wins = new AtomicInteger();
+            long[] got = new long[2];
+            List<Throwable> forbidden = Collections.synchronizedList(new ArrayList<>());
+            Thread[] racers = new Thread[2];
+            for (int r = 0; r < 2; r++) {
+                int me = r;
+                racers[r] = new Thread(() -> {
+                    try {
+                        a.free(block);
+                        wins.incrementAndGet();
+                    } catch (InvalidAddressException e) {
+                        // the other free won
+                    } catch (Throwable e) {
+                        forbidden.add(e);
+                    }
+                    got[me] = a.malloc(size);
+                });
+            }
+            for (Thread t : racers) {
+                t.start();
+            }
+            for (Thread t : racers) {
+                t.join();
+            }
+            assertTrue(forbidden.isEmpty(), () -> "forbidden outcomes: " + forbidden);
+            assertTrue(wins.get() >= 1, "a free wins");
+            assertTrue(got[0] != got[1], "one block handed to two callers at once");
+            a.free(got[0]);
+            a.free(got[1]);
+            AllocatorStats s = a.stats();
+            assertEquals(0, s.liveBlocks());
+            assertEquals(3, s.allocations());
+        }
+    }
+
+    /**
+     * Strict frees: two threads free the same live block at once. Allowed: exactly one free succeeds and
+     * the other gets an InvalidAddressException (taking the block's mark is an atomic swap, so only one can
+     * win). Forbidden: both succeed (the block would sit in two magazines), both fail, any other exception.
+     * Afterwards the counters balance and the allocator still serves the same size.
+     */
+    @ConcurrencyTest(iterations = 1000)
+    void racingStrictFreesOfOneBlockLetExactlyOneWin() throws Exception {
+        try (Allocator a = strictTls()) {
             for (long size : RACE_SIZES) {
                 long block = a.malloc(size);
                 AtomicInteger wins = new AtomicInteger();
