@@ -56,7 +56,12 @@ final class BigBlocks {
             cachedBytes -= length;
             removeCached(hit);
             if (zero) {
-                pages.discard(address, length);
+                try {
+                    pages.discard(address, length);
+                } catch (RuntimeException | OutOfMemoryError refused) {
+                    // The mapping is ours either way: zero it by hand rather than lose it.
+                    java.lang.foreign.MemorySegment.ofAddress(address).reinterpret(length).fill((byte) 0);
+                }
             }
         } else {
             address = map(length, alignment);
@@ -205,10 +210,26 @@ final class BigBlocks {
         liveLength = 0;
         liveRequested = 0;
         for (int i = 0; i < n; i += 2) {
-            pages.drop(mappings[i], mappings[i + 1]);
-            budget.give(mappings[i + 1]);
+            long length = mappings[i + 1];
+            try {
+                pages.drop(mappings[i], length);
+            } catch (RuntimeException | OutOfMemoryError refused) {
+                // Cannot keep it mapped without its pages: unmap it now (a racing call may fault, as
+                // before this protocol) and leave nothing for the deferred unmap.
+                unmapQuietly(mappings[i], length);
+                mappings[i + 1] = 0;
+            }
+            budget.give(length);
         }
         return mappings;
+    }
+
+    private void unmapQuietly(long address, long length) {
+        try {
+            pages.unmap(address, length);
+        } catch (RuntimeException e) {
+            // Nothing more to do: the range stays mapped until the process ends.
+        }
     }
 
     TierStats stats() {

@@ -179,9 +179,11 @@ final class CacheRegistry {
         return load[shard] > 1;
     }
 
-    /** The live caches, {@link #retired} and {@link #uncached}, with ended threads' caches handed on first. */
+    /**
+     * The live caches, {@link #retired} and {@link #uncached}. Ended threads' caches are not handed on
+     * here: stats take the cores' snapshot first, which handing them on would change.
+     */
     synchronized List<ThreadCache> snapshot() {
-        reclaimEnded();
         List<ThreadCache> all = new ArrayList<>(live);
         all.add(retired);
         all.add(uncached);

@@ -369,17 +369,31 @@ public final class ChunkSpace implements AutoCloseable {
             long start = base + ((long) i << CHUNK_SHIFT);
             long length = (long) (j - i) << CHUNK_SHIFT;
             if (start > from) {
-                pages.unmap(from, start - from);
+                unmapQuietly(from, start - from);
             }
-            pages.drop(start, length);
-            kept.add(new long[] {start, length});
+            try {
+                pages.drop(start, length);
+                kept.add(new long[] {start, length});
+            } catch (RuntimeException | OutOfMemoryError refused) {
+                unmapQuietly(start, length); // cannot keep it without its pages: a racing call may fault
+            }
             from = start + length;
             i = j;
         }
         if (mapping + mappingLength > from) {
-            pages.unmap(from, mapping + mappingLength - from);
+            unmapQuietly(from, mapping + mappingLength - from);
         }
-        return () -> kept.forEach(r -> pages.unmap(r[0], r[1]));
+        PageSource os = pages;
+        return () -> kept.forEach(r -> os.unmap(r[0], r[1]));
+    }
+
+    /** Unmaps a range of a closing space; a refusal leaves it mapped (counted), and the close goes on. */
+    private void unmapQuietly(long address, long length) {
+        try {
+            pages.unmap(address, length);
+        } catch (RuntimeException e) {
+            refusals++;
+        }
     }
 
     /** The view of a space a tier core gets. */

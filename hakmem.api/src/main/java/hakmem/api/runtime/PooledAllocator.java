@@ -567,6 +567,7 @@ public final class PooledAllocator implements Allocator {
     public void verify() {
         life.checkOpen();
         if (caches != null) {
+            caches.reclaimEndedThreads(); // ended threads' blocks go on first, as stats() sends them
             caches.verify();
         }
         AllocatorStats s = stats();
@@ -696,7 +697,9 @@ public final class PooledAllocator implements Allocator {
             Unmapper.CLEANER.register(this, () -> {
                 unmapSpace.run();
                 for (int i = 0; i < mappings.length; i += 2) {
-                    pages.unmap(mappings[i], mappings[i + 1]);
+                    if (mappings[i + 1] > 0) { // 0: unmapped at close already
+                        pages.unmap(mappings[i], mappings[i + 1]);
+                    }
                 }
             });
         }

@@ -118,6 +118,9 @@ final class ShardedTier {
             for (; got < n; got++) {
                 long p = core.allocate(classSize, ChunkSpace.GRANULE, site);
                 if (p == 0) {
+                    if (got > 0) {
+                        break; // the blocks already taken are the caller's
+                    }
                     throw new IllegalStateException(provider.id() + " refused its own class of " + classSize + " B");
                 }
                 out[at + got] = p;

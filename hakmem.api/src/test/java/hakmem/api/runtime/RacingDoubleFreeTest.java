@@ -39,6 +39,7 @@ class RacingDoubleFreeTest {
 
             long first = on(a, () -> heap.malloc(48)); // a's magazine: p on top
             assertEquals(p, first);
+            heap.verify(); // p held by a and still in b's magazine: the tolerated second copy
             long second = on(b, () -> heap.malloc(48)); // b's magazine: p on top, but a holds it
             assertNotEquals(p, second, "a block held by one caller is not handed to another");
             assertEquals(1, heap.stats().caches().duplicates());
