@@ -101,7 +101,8 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * Checks that the allocator's metadata is consistent and throws {@link IllegalStateException}
      * describing the first inconsistency found; for tests (a user's too) after a run, or after an
      * exception. Checks that every block a user holds is live in the tier that owns it, that every
-     * block in a thread cache or depot is free to hand out and live in its tier, that the counters add
+     * block in a thread cache or depot is live in its tier (a racing double free's second copy, which
+     * leaves its cache dropped, is tolerated), that the counters add
      * up (allocations minus frees is what is live, per tier and per class) and that the bytes reserved
      * are the tiers', the big blocks' and the retained chunks' and within the limit. Exact when no
      * other thread calls the allocator meanwhile; it takes each lock briefly, so it is safe but may
