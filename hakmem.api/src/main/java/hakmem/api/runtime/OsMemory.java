@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  * mmap, munmap and madvise through FFM downcalls (Linux on x86_64 and aarch64). Addresses travel as
  * {@code long}: both ABIs pass pointers in integer registers.
  */
-public final class OsMemory {
+public final class OsMemory implements PageSource {
 
     private static final int PROT_NONE = 0;
     private static final int PROT_RW = 0x1 | 0x2;
@@ -60,60 +60,29 @@ public final class OsMemory {
     }
 
     /** The OS itself. */
-    static final PageSource SYSTEM = new PageSource() {
-        @Override
-        public long reserve(long length) {
-            return OsMemory.reserve(length);
-        }
-
-        @Override
-        public long mapFresh(long length) {
-            return OsMemory.mapFresh(length);
-        }
-
-        @Override
-        public void commit(long address, long length) {
-            OsMemory.commit(address, length);
-        }
-
-        @Override
-        public void decommit(long address, long length) {
-            OsMemory.decommit(address, length);
-        }
-
-        @Override
-        public void drop(long address, long length) {
-            OsMemory.drop(address, length);
-        }
-
-        @Override
-        public void unmap(long address, long length) {
-            OsMemory.unmap(address, length);
-        }
-
-        @Override
-        public void discard(long address, long length) {
-            OsMemory.discard(address, length);
-        }
-    };
+    static final PageSource SYSTEM = new OsMemory();
 
     /** Reserves address space only: no access, no commit charge. Throws OutOfMemoryError if refused. */
-    public static long reserve(long length) {
+    @Override
+    public long reserve(long length) {
         return map(0, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, "reserve");
     }
 
     /** Maps fresh zeroed read-write pages anywhere. Throws OutOfMemoryError if refused. */
-    public static long mapFresh(long length) {
+    @Override
+    public long mapFresh(long length) {
         return map(0, length, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS, "map");
     }
 
     /** Replaces {@code [address, +length)} of a reservation with fresh zeroed read-write pages. */
-    public static void commit(long address, long length) {
+    @Override
+    public void commit(long address, long length) {
         map(address, length, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, "commit");
     }
 
     /** Gives {@code [address, +length)} back to the OS and leaves it reserved and inaccessible. */
-    public static void decommit(long address, long length) {
+    @Override
+    public void decommit(long address, long length) {
         map(address, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, "decommit");
     }
 
@@ -121,11 +90,13 @@ public final class OsMemory {
      * Gives the pages of {@code [address, +length)} back to the OS and leaves the range mapped read-write,
      * reading as zero: for memory that a call racing a close may still touch.
      */
-    public static void drop(long address, long length) {
+    @Override
+    public void drop(long address, long length) {
         map(address, length, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, "drop");
     }
 
-    public static void unmap(long address, long length) {
+    @Override
+    public void unmap(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int rc = (int) MUNMAP.invokeExact(state, address, length);
@@ -141,7 +112,8 @@ public final class OsMemory {
     }
 
     /** madvise(DONTNEED): the pages stay mapped and read as zero on next touch. */
-    public static void discard(long address, long length) {
+    @Override
+    public void discard(long address, long length) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int rc = (int) MADVISE.invokeExact(state, address, length, MADV_DONTNEED);
