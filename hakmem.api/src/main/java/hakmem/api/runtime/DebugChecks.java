@@ -47,27 +47,31 @@ final class DebugChecks {
     }
 
     /**
-     * Takes {@code p} out of the table (one of two racing frees gets it), poisons it and returns a
-     * description of a damaged guard, or null; -1 size (not a known block) is signalled by returning "".
+     * Takes {@code p} out of the table (of two racing frees one gets it), checks its guard and poisons
+     * it; returns whether it was a block of this mode's, and throws {@link IllegalStateException}
+     * describing a damaged guard after {@code free} has given the block back.
      */
-    String freeing(long p) {
+    boolean free(long p, java.util.function.LongConsumer free) {
         Block b = live.remove(p);
         if (b == null) {
-            return "";
+            return false;
         }
         MemorySegment guard = MemorySegment.ofAddress(p + b.size()).reinterpret(GUARD);
         String damage = null;
-        for (int i = 0; i < GUARD; i++) {
+        for (int i = 0; i < GUARD && damage == null; i++) {
             byte got = guard.get(ValueLayout.JAVA_BYTE, i);
             if (got != GUARD_BYTE) {
                 damage = "hakmem debug: the block at 0x" + Long.toHexString(p) + " of " + b.size()
                         + " bytes was written past its end: byte " + (b.size() + i) + " is 0x"
                         + Integer.toHexString(got & 0xFF) + " (it was freed all the same)";
-                break;
             }
         }
         MemorySegment.ofAddress(p).reinterpret(b.size() + GUARD).fill(POISON);
-        return damage;
+        free.accept(p);
+        if (damage != null) {
+            throw new IllegalStateException(damage);
+        }
+        return true;
     }
 
     /** Where some of the live blocks were allocated, for the leak report (at most {@code max}). */

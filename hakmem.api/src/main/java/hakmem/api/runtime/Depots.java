@@ -26,6 +26,7 @@ final class Depots {
     private final SpinLock[][] lock;
     /** The cached tiers, by index in the class table. */
     private final ShardedTier[] tiers;
+    private final int[] tierByTag;
     private final ChunkSpace space;
     /** Blocks a core refused when given back: dropped, never handed out again (0 unless a fault). */
     private final AtomicLong refused = new AtomicLong();
@@ -33,6 +34,7 @@ final class Depots {
     Depots(ClassTable classes, int shards, ShardedTier[] tiers, ChunkSpace space) {
         this.classes = classes;
         this.tiers = tiers;
+        this.tierByTag = ShardedTier.indexByTag(tiers);
         this.space = space;
         int n = classes.classes();
         this.full = new long[shards][n][][];
@@ -127,13 +129,7 @@ final class Depots {
     }
 
     private ShardedTier tierOf(long p) {
-        int tag = space.ownerOf(p);
-        for (ShardedTier t : tiers) {
-            if (t.owns(tag)) {
-                return t;
-            }
-        }
-        return null;
+        return ShardedTier.owning(tiers, tierByTag, space.ownerOf(p));
     }
 
     /**

@@ -373,12 +373,7 @@ public final class PooledAllocator implements Allocator {
     /** Debug mode's checks and poison, or zeroOnFree's zeroing, then the free. */
     private void freeChecked(long address) {
         if (debug != null) {
-            String damage = debug.freeing(address);
-            if (damage == null || !damage.isEmpty()) {
-                freeBlock(address);
-                if (damage != null) {
-                    throw new IllegalStateException(damage);
-                }
+            if (debug.free(address, this::freeBlock)) {
                 return;
             } // not a block debug mode handed out: the plain free throws the exact reason
         } else {

@@ -57,6 +57,27 @@ final class ShardedTier {
         return tag - firstTag >= 0 && tag - firstTag < cores.length;
     }
 
+    /** Per chunk owner tag, the index in {@code tiers} of the tier that owns it, else -1. */
+    static int[] indexByTag(ShardedTier[] tiers) {
+        int tags = 0;
+        for (ShardedTier t : tiers) {
+            tags = Math.max(tags, t.firstTag + t.shards());
+        }
+        int[] index = new int[tags];
+        java.util.Arrays.fill(index, -1);
+        for (int i = 0; i < tiers.length; i++) {
+            for (int s = 0; s < tiers[i].shards(); s++) {
+                index[tiers[i].firstTag + s] = i;
+            }
+        }
+        return index;
+    }
+
+    /** The tier of {@code tiers} that owns chunks of {@code tag} ({@link #indexByTag}), or null. */
+    static ShardedTier owning(ShardedTier[] tiers, int[] indexByTag, int tag) {
+        return tag >= 0 && tag < indexByTag.length && indexByTag[tag] >= 0 ? tiers[indexByTag[tag]] : null;
+    }
+
     /** The class sizes the cores offer thread caches (see {@link TierCore#classSizes()}). */
     long[] classSizes() {
         return cores[0].classSizes();

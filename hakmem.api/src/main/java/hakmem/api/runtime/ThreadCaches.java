@@ -54,6 +54,8 @@ final class ThreadCaches {
     final long maxCached;
 
     private final ShardedTier[] tiers;
+    /** Index in {@code tiers} by chunk owner tag, -1 for other owners. */
+    private final int[] tierByTag;
     private final Depots depots;
     private final CacheRegistry registry;
     private final ChunkSpace space;
@@ -68,6 +70,7 @@ final class ThreadCaches {
         this.classes = classes;
         this.headerBySize = classes.headerBySize;
         this.tiers = tiers;
+        this.tierByTag = ShardedTier.indexByTag(tiers);
         this.space = space;
         this.life = life;
         this.strict = strict;
@@ -146,19 +149,9 @@ final class ThreadCaches {
         try {
             if (m == null || m[ThreadCache.OWNER] != tid) {
                 freeSlow(t, p, asked, chunk);
-                return true;
+            } else {
+                push(t, m, p, asked, chunk);
             }
-            int at = headerBySize[ClassTable.granules(asked)];
-            if (m[ThreadCache.SHARD] != chunk[ChunkSpace.SHARD_MARK]) {
-                freeAway(m, p, asked);
-                return true;
-            }
-            long h = m[at];
-            if (ThreadCache.full(h)) {
-                h = flushHalf(t, m, classes.classOf(asked));
-            }
-            m[at + ThreadCache.count(h) + 1] = p;
-            m[at] = h + ThreadCache.PUSH;
             return true;
         } catch (RuntimeException | Error e) {
             // A slow path failed (a call racing close(), no heap for a cache) before the block went
@@ -166,6 +159,24 @@ final class ThreadCaches {
             chunk[i] = (char) asked;
             throw e;
         }
+    }
+
+    /**
+     * Puts the freed block {@code p} in the calling thread's magazines {@code m}, or in its away buffer
+     * when another shard owns {@code chunk}.
+     */
+    private void push(Thread t, long[] m, long p, int asked, char[] chunk) {
+        if (m[ThreadCache.SHARD] != chunk[ChunkSpace.SHARD_MARK]) {
+            freeAway(m, p, asked);
+            return;
+        }
+        int at = headerBySize[ClassTable.granules(asked)];
+        long h = m[at];
+        if (ThreadCache.full(h)) {
+            h = flushHalf(t, m, classes.classOf(asked));
+        }
+        m[at + ThreadCache.count(h) + 1] = p;
+        m[at] = h + ThreadCache.PUSH;
     }
 
     /** Usable size of the live block {@code p} of a cached tier, or -1 if {@code p} is not in one. */
@@ -289,19 +300,7 @@ final class ThreadCaches {
             depots.giveBack(new long[] {p}, 0, 1);
             return;
         }
-        // Installed now: the fast path's push, the same way.
-        long[] m = c.m;
-        int at = classes.headerBySize[ClassTable.granules(asked)];
-        if (m[ThreadCache.SHARD] != chunk[ChunkSpace.SHARD_MARK]) {
-            freeAway(m, p, asked);
-            return;
-        }
-        long h = m[at];
-        if (ThreadCache.full(h)) {
-            h = flushHalf(t, m, classes.classOf(asked));
-        }
-        m[at + ThreadCache.count(h) + 1] = p;
-        m[at] = h + ThreadCache.PUSH;
+        push(t, c.m, p, asked, chunk); // installed now
     }
 
     /** Virtual threads and threads past maxCaches: one block from a core, counted under the registry. */
@@ -335,10 +334,9 @@ final class ThreadCaches {
     private InvalidAddressException invalid(long p) {
         // Throws the core's own reason; a block the core counts as live but no user holds is cached: a double free.
         int tag = space.ownerOf(p);
-        for (ShardedTier tier : tiers) {
-            if (tier.owns(tag)) {
-                tier.usableSize(tag, p);
-            }
+        ShardedTier tier = ShardedTier.owning(tiers, tierByTag, tag);
+        if (tier != null) {
+            tier.usableSize(tag, p);
         }
         return new InvalidAddressException(p, InvalidAddressException.Reason.DOUBLE_FREE, "the block sits in a thread cache");
     }
@@ -411,16 +409,15 @@ final class ThreadCaches {
     /** The class of a block the cores count as live (as cached blocks are), by asking its core; -1 if none. */
     private int classOfCached(long p) {
         int tag = space.ownerOf(p);
-        for (int t = 0; t < tiers.length; t++) {
-            if (tiers[t].owns(tag)) {
-                try {
-                    return classes.classOf(t, tiers[t].usableSize(tag, p));
-                } catch (InvalidAddressException e) {
-                    return -1; // read from a running thread's buffer as it changed
-                }
-            }
+        ShardedTier tier = ShardedTier.owning(tiers, tierByTag, tag);
+        if (tier == null) {
+            return -1;
         }
-        return -1;
+        try {
+            return classes.classOf(tierByTag[tag], tier.usableSize(tag, p));
+        } catch (InvalidAddressException e) {
+            return -1; // read from a running thread's buffer as it changed
+        }
     }
 
     /**
@@ -484,10 +481,9 @@ final class ThreadCaches {
     }
 
     private ShardedTier tierOf(int tag) {
-        for (ShardedTier t : tiers) {
-            if (t.owns(tag)) {
-                return t;
-            }
+        ShardedTier t = ShardedTier.owning(tiers, tierByTag, tag);
+        if (t != null) {
+            return t;
         }
         throw inconsistent("a chunk with marks belongs to no cached tier (owner tag " + tag + ")");
     }
