@@ -12,7 +12,8 @@ import java.util.NoSuchElementException;
  * @param reservedBytes bytes mapped from the OS in all: the tiers', the big blocks' and {@code retainedBytes}
  * @param retainedBytes bytes of chunks released by the tiers and kept committed for reuse
  * @param memoryLimit   the limit on {@code reservedBytes}, {@code Long.MAX_VALUE} when unlimited
- * @param learner       the learner's id and state, or {@code "off"}
+ * @param learner       the learner's id and state, or {@code "off"}: a first line of a few words, then
+ *                      the learner's details on further lines (its policy, ratings, transitions, sites)
  * @param caches        the thread caches' counters ({@link CacheStats#NONE} unless TLS)
  */
 public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, long reservedBytes,

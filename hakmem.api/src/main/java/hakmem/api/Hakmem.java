@@ -5,6 +5,7 @@ import hakmem.api.runtime.Platform;
 import hakmem.api.runtime.PooledAllocator;
 import hakmem.api.runtime.Providers;
 import hakmem.api.spi.LearnerProvider;
+import hakmem.api.spi.Policy;
 import hakmem.api.spi.TierProvider;
 
 import java.util.ArrayList;
@@ -24,6 +25,8 @@ import java.util.Objects;
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
  *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: two per processor);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off;</li>
+ *   <li>{@code hakmem.learning.mode} — the learner's mode (the {@code hakmem.learn} engine's: {@code MINIMAL},
+ *       {@code FAST}, {@code BALANCED}, {@code LEARNING}, {@code RESEARCH}; see {@link Builder#learningMode});</li>
  *   <li>{@code hakmem.strictFrees} — {@code true} for strict frees (see {@link Builder#strictFrees});</li>
  *   <li>{@code hakmem.zeroOnFree} — {@code true} to zero blocks as they are freed (see {@link Builder#zeroOnFree});</li>
  *   <li>{@code hakmem.failOnLeak} — {@code true}: {@code close()} throws when blocks are live (see
@@ -68,6 +71,8 @@ public final class Hakmem {
         private List<TierProvider> providers;
         private Boolean learning;
         private List<LearnerProvider> learners;
+        private String learningMode;
+        private Policy policy = Policy.DEFAULT;
         private long memoryLimit = Long.MAX_VALUE;
         private int shards;
         private Boolean strictFrees;
@@ -113,6 +118,29 @@ public final class Hakmem {
         /** Turns learning on (default, when a learner provider is found) or off. */
         public Builder learning(boolean on) {
             this.learning = on;
+            return this;
+        }
+
+        /**
+         * The learner's mode, a name its provider knows (the {@code hakmem.learn} engine: {@code MINIMAL}
+         * never leaves the starting policy, {@code FAST}, {@code BALANCED} (its default), {@code LEARNING},
+         * {@code RESEARCH} explore more and longer); building fails naming the value when the learner
+         * does not know it. Default: the {@code hakmem.learning.mode} property, else the learner's default.
+         */
+        public Builder learningMode(String mode) {
+            if (mode == null || mode.isBlank()) {
+                throw new IllegalArgumentException("learning mode must not be blank: '" + mode + "'");
+            }
+            this.learningMode = mode;
+            return this;
+        }
+
+        /**
+         * The policy the allocator starts with (default {@link Policy#DEFAULT}); with learning off it is the
+         * policy for good, so a user can pin the knobs a learner would otherwise steer.
+         */
+        public Builder policy(Policy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
@@ -216,7 +244,8 @@ public final class Hakmem {
                     strictFrees != null ? strictFrees : booleanProperty("hakmem.strictFrees"),
                     zeroOnFree != null ? zeroOnFree : booleanProperty("hakmem.zeroOnFree"),
                     failOnLeak != null ? failOnLeak : booleanProperty("hakmem.failOnLeak"),
-                    debug != null ? debug : booleanProperty("hakmem.debug"));
+                    debug != null ? debug : booleanProperty("hakmem.debug"),
+                    policy, learningMode != null ? learningMode : modeProperty());
             PooledAllocator a = PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, options);
             if (jmx != null ? jmx : name != null || booleanProperty("hakmem.jmx")) {
                 try {
@@ -227,6 +256,11 @@ public final class Hakmem {
                 }
             }
             return a;
+        }
+
+        private static String modeProperty() {
+            String p = System.getProperty("hakmem.learning.mode");
+            return p == null || p.isBlank() ? null : p.strip();
         }
 
         private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {

@@ -22,7 +22,7 @@ final class StatsReport {
         out.append("hakmem ").append(s.concurrency()).append(": reserved ").append(bytes(s.reservedBytes()))
                 .append(", retained ").append(bytes(s.retainedBytes()))
                 .append(", limit ").append(s.memoryLimit() == Long.MAX_VALUE ? "unlimited" : bytes(s.memoryLimit()))
-                .append(", learner ").append(s.learner()).append('\n');
+                .append(", learner ").append(s.learner().lines().findFirst().orElse("")).append('\n');
         caches(out, s);
         out.append('\n');
 
@@ -58,6 +58,10 @@ final class StatsReport {
             } else {
                 classes.appendTo(out, "  ");
             }
+        }
+        String[] learner = s.learner().split("\\R", 2);
+        if (learner.length > 1) {
+            out.append("\nlearner ").append(learner[0]).append(":\n").append(learner[1]).append('\n');
         }
         return out.toString();
     }

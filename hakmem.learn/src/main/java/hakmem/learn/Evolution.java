@@ -15,7 +15,7 @@ import java.util.random.RandomGenerator;
  *
  * <pre>
  *   LEARN  --leader holds its margin N windows, or the learn budget is spent-->  FROZEN
- *   FROZEN --p99 degraded, or a site's size signature drifted-->                 LEARN
+ *   FROZEN --p99 degraded, a site's size signature drifted, or the load shifted-->  LEARN
  *   FROZEN --every canaryPeriod windows-->                                       CANARY
  *   CANARY --challenger wins by the margin: adopt / else: roll back-->           FROZEN
  *   CANARY --p99 degraded (incumbent's windows), or drift-->                     LEARN
@@ -27,6 +27,13 @@ import java.util.random.RandomGenerator;
  * matches, draws no random numbers: its only cost is comparing each window's p99 and size signatures to
  * the baselines taken when it froze. CANARY gives a challenger (the best-rated other strategy) one window
  * in {@link Mode#canaryStride()}, each matched against the incumbent's latest window.
+ *
+ * <p>The load: a window's operations against the median of the frozen strategy's converging streak (of
+ * the first FROZEN window when there was none), both plus {@value #LOAD_SLACK} so a near-idle baseline is
+ * not a division by nothing; a ratio past {@value #LOAD_SHIFT} either way for {@value #DEGRADE_WINDOWS}
+ * windows in a row is a new phase (a burst after idling, idling after a burst) and sends the engine back
+ * to LEARN: what was best for the old load need not be for the new one, and an idle allocator shows no
+ * p99 and no sizes to notice it by.
  *
  * <p>Baselines: the size signatures are every site's samples merged over the LEARN that froze; the p99
  * is the median p99 of the confirmed strategy's windows in its converging streak (of the challenger's
@@ -50,6 +57,10 @@ final class Evolution {
     static final int DEGRADE_WINDOWS = 2;
     /** Samples a site needs in the window and in the baseline before its drift counts. */
     static final long MIN_DRIFT_SAMPLES = 256;
+    /** Factor by which a window's operations must differ from the baseline's to count as a load shift. */
+    static final double LOAD_SHIFT = 8.0;
+    /** Added to both sides of the load ratio, so an idle window against an idle baseline is no shift. */
+    static final long LOAD_SLACK = 1;
     /** Transitions kept; older ones are dropped so a long-running engine holds bounded memory. */
     static final int MAX_TRANSITIONS = 256;
 
@@ -58,6 +69,9 @@ final class Evolution {
     private final LongSupplier clock;
     private final RandomGenerator random;
     private final ArrayDeque<Transition> transitions = new ArrayDeque<>();
+    private final int stint;
+    /** Windows the current LEARN pick has run in its stint. */
+    private int stintWindows;
 
     private State state;
     private Strategy current;
@@ -76,6 +90,9 @@ final class Evolution {
     private Map<String, SizeSignature> baselineSizes = Map.of();
     private double baselineP99 = Double.NaN;
     private int degradedStreak;
+    private double baselineOps = Double.NaN;
+    private final List<Double> streakOps = new ArrayList<>();
+    private int shiftedStreak;
     private int frozenWindows;
     private WindowCost incumbentCost;
 
@@ -92,6 +109,19 @@ final class Evolution {
      * {@code random}.
      */
     Evolution(Mode mode, List<Strategy> candidates, LongSupplier clock, RandomGenerator random) {
+        this(mode, candidates, clock, random, 1);
+    }
+
+    /**
+     * As above, with every LEARN pick held for a stint of {@code stint} windows of which only the last is
+     * matched: a policy's state (a cache it fills, memory it gives back) carries into the next windows,
+     * so the first windows after a switch measure the switch, not the strategy.
+     */
+    Evolution(Mode mode, List<Strategy> candidates, LongSupplier clock, RandomGenerator random, int stint) {
+        if (stint < 1) {
+            throw new IllegalArgumentException("stint must be >= 1 window: " + stint);
+        }
+        this.stint = stint;
         if (mode == null) {
             throw new IllegalArgumentException("mode: null");
         }
@@ -143,6 +173,16 @@ final class Evolution {
         return table.rating(s);
     }
 
+    /** The candidates, in the order given. */
+    List<Strategy> strategies() {
+        return table.strategies();
+    }
+
+    /** Matches {@code s} has played since LEARN last began. */
+    long matches(Strategy s) {
+        return table.matches(s);
+    }
+
     /** The p99 FROZEN compares windows with; NaN until one is taken. */
     double baselineP99() {
         return baselineP99;
@@ -172,42 +212,57 @@ final class Evolution {
 
     private void finishLearn(WindowResult window) {
         mergeInto(learnSizes, window.sizes());
+        if (++stintWindows < stint) {
+            if (++learnWindows >= mode.learnBudget()) {
+                budgetSpent();
+            }
+            return; // settling: the stint's last window is the one that counts
+        }
+        stintWindows = 0;
         if (previous != null && !previous.equals(current)) {
             table.play(current, window.cost(), previous, previousCost);
         }
         previous = current;
         previousCost = window.cost();
         learnWindows++;
-        trackStreak(window.p99Nanos());
+        trackStreak(window.p99Nanos(), window.operations());
         if (streak >= mode.convergeWindows()) {
             freeze(streakLeader, String.format(Locale.ROOT, "converged: %s led by %.1f >= %.1f ELO points for %d windows",
                     streakLeader.name(), table.margin(), mode.convergeMargin(), streak));
         } else if (learnWindows >= mode.learnBudget()) {
-            streakP99.clear(); // the leader's streak, if any, is too short to trust for a baseline
-            freeze(table.leader(), String.format(Locale.ROOT, "learn budget spent: no leader held %.1f ELO points for %d"
-                    + " windows in %d; froze the leader %s", mode.convergeMargin(), mode.convergeWindows(),
-                    learnWindows, table.leader().name()));
+            budgetSpent();
         } else {
             current = table.pick(mode.epsilon(), random);
         }
     }
 
-    private void trackStreak(double p99) {
+    private void budgetSpent() {
+        streakP99.clear(); // the leader's streak, if any, is too short to trust for a baseline
+        streakOps.clear();
+        freeze(table.leader(), String.format(Locale.ROOT, "learn budget spent: no leader held %.1f ELO points for %d"
+                + " %s in %d%s; froze the leader %s", mode.convergeMargin(), mode.convergeWindows(),
+                stint == 1 ? "windows" : "stints", learnWindows, stint == 1 ? "" : " windows", table.leader().name()));
+    }
+
+    private void trackStreak(double p99, long operations) {
         Strategy leader = table.leader();
         if (table.margin() < mode.convergeMargin()) {
             streak = 0;
             streakLeader = null;
             streakP99.clear();
+            streakOps.clear();
             return;
         }
         if (!leader.equals(streakLeader)) {
             streakLeader = leader;
             streak = 0;
             streakP99.clear();
+            streakOps.clear();
         }
         streak++;
         if (current.equals(leader)) {
             streakP99.add(p99);
+            streakOps.add((double) operations);
         }
     }
 
@@ -217,13 +272,14 @@ final class Evolution {
         baselineSizes = learnSizes;
         learnSizes = new HashMap<>();
         baselineP99 = streakP99.isEmpty() ? Double.NaN : median(streakP99);
+        baselineOps = streakOps.isEmpty() || streakOps.contains(-1.0) ? Double.NaN : median(streakOps);
         enterFrozen(reason);
     }
 
     // ------------------------------------------------------------------ FROZEN
 
     private void finishFrozen(WindowResult window) {
-        if (drifted(window) || degraded(window)) {
+        if (drifted(window) || degraded(window) || shifted(window)) {
             return;
         }
         incumbentCost = window.cost();
@@ -235,6 +291,7 @@ final class Evolution {
 
     private void enterFrozen(String reason) {
         degradedStreak = 0;
+        shiftedStreak = 0;
         frozenWindows = 0;
         challenger = null;
         move(State.FROZEN, reason);
@@ -285,6 +342,31 @@ final class Evolution {
         return true;
     }
 
+    /** Counts a window whose load moved past the shift factor; sends the engine back to LEARN after enough in a row. */
+    private boolean shifted(WindowResult window) {
+        long ops = window.operations();
+        if (ops < 0) {
+            return false;
+        }
+        if (Double.isNaN(baselineOps)) {
+            baselineOps = ops;
+            return false;
+        }
+        double ratio = (ops + LOAD_SLACK) / (baselineOps + LOAD_SLACK);
+        if (ratio <= LOAD_SHIFT && ratio >= 1.0 / LOAD_SHIFT) {
+            shiftedStreak = 0;
+            return false;
+        }
+        if (++shiftedStreak < DEGRADE_WINDOWS) {
+            return false;
+        }
+        String reason = String.format(Locale.ROOT, "load shift: %d operations a window against a baseline of %.0f for %d windows",
+                ops, baselineOps, shiftedStreak);
+        baselineOps = Double.NaN;
+        learn(reason);
+        return true;
+    }
+
     private void learn(String reason) {
         table.reset();
         previous = null;
@@ -292,7 +374,9 @@ final class Evolution {
         streak = 0;
         streakLeader = null;
         streakP99.clear();
+        streakOps.clear();
         learnWindows = 0;
+        stintWindows = 0;
         learnSizes = new HashMap<>();
         challenger = null;
         move(State.LEARN, reason);
@@ -322,7 +406,7 @@ final class Evolution {
             canaryTrials++;
             challengerP99.add(window.p99Nanos());
         } else {
-            if (degraded(window)) {
+            if (degraded(window) || shifted(window)) {
                 return;
             }
             incumbentCost = window.cost();

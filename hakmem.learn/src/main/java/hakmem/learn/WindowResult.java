@@ -10,8 +10,10 @@ import java.util.Map;
  * @param p99Nanos the window's 99th percentile operation latency (from a {@link P2Quantile})
  * @param sizes    request-size signatures of the call sites sampled in the window, by site label;
  *                 copied, so the feeder may reuse its signatures for the next window
+ * @param operations requests the allocator served in the window, or -1 when not counted (then the
+ *                 engine does not watch the load)
  */
-record WindowResult(WindowCost cost, double p99Nanos, Map<String, SizeSignature> sizes) {
+record WindowResult(WindowCost cost, double p99Nanos, Map<String, SizeSignature> sizes, long operations) {
 
     WindowResult {
         if (cost == null) {
@@ -31,6 +33,14 @@ record WindowResult(WindowCost cost, double p99Nanos, Map<String, SizeSignature>
             copy.put(site, signature.copy());
         });
         sizes = Map.copyOf(copy);
+        if (operations < -1) {
+            throw new IllegalArgumentException("operations must be >= 0, or -1 for not counted: " + operations);
+        }
+    }
+
+    /** A window whose operations were not counted. */
+    WindowResult(WindowCost cost, double p99Nanos, Map<String, SizeSignature> sizes) {
+        this(cost, p99Nanos, sizes, -1);
     }
 
     /** A window with no size samples. */

@@ -183,6 +183,11 @@ final class BigBlocks {
         return new InvalidAddressException(address, InvalidAddressException.Reason.UNKNOWN, null);
     }
 
+    /** Unmaps the oldest cached mappings until the cache fits {@code policy}. */
+    void fit(Policy policy) {
+        evictCached(policy.bigCacheBlocks(), policy.bigCacheBytes());
+    }
+
     /** Unmaps every cached mapping. */
     void trim() {
         evictCached(0, 0);

@@ -11,6 +11,7 @@ import hakmem.api.spi.Learner;
 import hakmem.api.spi.LearnerContext;
 import hakmem.api.spi.LearnerProvider;
 import hakmem.api.spi.Policy;
+import hakmem.api.spi.SampleSink;
 import hakmem.api.spi.TierProvider;
 
 import java.lang.foreign.Arena;
@@ -57,7 +58,11 @@ public final class PooledAllocator implements Allocator {
     /** Started by {@link #open}, once the allocator is whole; null when learning is off. */
     private Learner learner;
     private String learnerName = "off";
-    private volatile Policy policy = Policy.DEFAULT;
+    private volatile Policy policy;
+    /** Null unless a learner runs. */
+    private final Samples samples;
+    /** The OS pages under this allocator, counted for the learner. */
+    private final CountingPages pages;
     private final Lifecycle life = new Lifecycle();
     /** The TLS variant's thread caches in front of the shards; null for LOCKED and SHARDED. */
     private final ThreadCaches caches;
@@ -75,8 +80,21 @@ public final class PooledAllocator implements Allocator {
      * @param debug       guard bytes after every block checked on free, freed memory poisoned, sampled
      *                    allocation stacks in the leak report ({@link DebugChecks})
      */
-    public record Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak, boolean debug) {
+    public record Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak, boolean debug,
+                          Policy policy, String learningMode) {
         public static final Options DEFAULT = new Options(false, false, false, false);
+
+        /**
+         * @param policy       the policy to start with (a learner may replace it)
+         * @param learningMode the learning mode for the learner, null for its default
+         */
+        public Options {
+            java.util.Objects.requireNonNull(policy, "policy");
+        }
+
+        public Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak, boolean debug) {
+            this(strictFrees, zeroOnFree, failOnLeak, debug, Policy.DEFAULT, null);
+        }
     }
 
     private static final System.Logger LOG = System.getLogger("hakmem");
@@ -104,7 +122,8 @@ public final class PooledAllocator implements Allocator {
     /** As above, with pages from {@code pages} (tests: a source that refuses on cue). */
     static PooledAllocator open(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
                                 long reservation, LearnerProvider learnerProvider, Options options, PageSource pages) {
-        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, options, pages);
+        PooledAllocator a = new PooledAllocator(concurrency, shards, providers, memoryLimit, reservation, options, pages,
+                learnerProvider != null);
         if (learnerProvider != null) {
             try {
                 a.learner = learnerProvider.start(a.new Context());
@@ -129,12 +148,16 @@ public final class PooledAllocator implements Allocator {
     }
 
     private PooledAllocator(Concurrency concurrency, int shards, List<TierProvider> providers, long memoryLimit,
-                            long reservation, Options options, PageSource pages) {
+                            long reservation, Options options, PageSource os, boolean sampled) {
         if (shards < 1 || shards > 1024 || (concurrency == Concurrency.LOCKED && shards != 1)) {
             throw new IllegalArgumentException("shards must be 1..1024 (1 for LOCKED): " + shards);
         }
         this.concurrency = concurrency;
         this.options = options;
+        this.policy = options.policy();
+        this.samples = sampled ? new Samples(shards) : null;
+        CountingPages pages = new CountingPages(os);
+        this.pages = pages;
         this.checkedFrees = options.zeroOnFree() || options.debug();
         this.debug = options.debug() ? new DebugChecks() : null;
         this.shardCount = shards;
@@ -162,7 +185,7 @@ public final class PooledAllocator implements Allocator {
             this.tierOfTag = new ShardedTier[1 + providers.size() * shards];
             int tag = 1;
             for (int i = 0; i < tiers.length; i++) {
-                tiers[i] = new ShardedTier(providers.get(i), shards, tag, space, life);
+                tiers[i] = new ShardedTier(providers.get(i), shards, tag, space, life, i, samples);
                 for (int s = 0; s < shards; s++) {
                     tierOfTag[tag++] = tiers[i];
                 }
@@ -203,7 +226,7 @@ public final class PooledAllocator implements Allocator {
         }
         int maxCaches = Math.max(16, 4 * Runtime.getRuntime().availableProcessors());
         ClassTable table = new ClassTable(classes, max.stream().mapToLong(Long::longValue).toArray());
-        return new ThreadCaches(table, cached.toArray(ShardedTier[]::new), space, life, maxCaches, strict);
+        return new ThreadCaches(table, cached.toArray(ShardedTier[]::new), space, life, maxCaches, strict, samples);
     }
 
     // ---- allocation -------------------------------------------------------------------------------
@@ -307,14 +330,38 @@ public final class PooledAllocator implements Allocator {
                 break;
             }
         }
-        return allocateBig(size, alignment, zero);
+        return allocateBig(size, alignment, site, zero);
     }
 
-    private long allocateBig(long size, long alignment, boolean zero) {
+    private long allocateBig(long size, long alignment, int site, boolean zero) {
         bigLock.lock();
         try {
             life.checkOpen();
-            return big.allocate(size, alignment, policy, zero);
+            if (samples == null) {
+                return big.allocate(size, alignment, policy, zero);
+            }
+            // Every big request is sampled: its calls to the OS cost far more than the two clock reads.
+            long start = System.nanoTime();
+            long p = big.allocate(size, alignment, policy, zero);
+            samples.record(SampleSink.BIG, size, site, tiers.length, System.nanoTime() - start, 1);
+            return p;
+        } finally {
+            bigLock.unlock();
+        }
+    }
+
+    private void freeBig(long address) {
+        bigLock.lock();
+        try {
+            life.checkOpen();
+            if (samples == null) {
+                big.free(address, policy);
+                return;
+            }
+            long start = System.nanoTime();
+            long length = big.usableSize(address);
+            big.free(address, policy);
+            samples.record(SampleSink.BIG_FREE, length, 0, tiers.length, System.nanoTime() - start, 1);
         } finally {
             bigLock.unlock();
         }
@@ -394,13 +441,7 @@ public final class PooledAllocator implements Allocator {
         if (t != null) {
             t.free(tag, address);
         } else {
-            bigLock.lock();
-            try {
-                life.checkOpen();
-                big.free(address, policy);
-            } finally {
-                bigLock.unlock();
-            }
+            freeBig(address);
         }
     }
 
@@ -734,6 +775,53 @@ public final class PooledAllocator implements Allocator {
             // A volatile write: the hot path's next read of `policy` sees the whole new snapshot.
             policy = java.util.Objects.requireNonNull(next, "policy");
             space.retainLimit(next.retainedChunkBytes());
+            bigLock.lock();
+            try {
+                if (!life.isClosed()) {
+                    big.fit(next); // a smaller cache lets go of its excess now, not at the next free
+                }
+            } finally {
+                bigLock.unlock();
+            }
+        }
+
+        @Override
+        public long drainSamples(SampleSink sink) {
+            java.util.Objects.requireNonNull(sink, "sink");
+            return samples == null ? 0 : samples.drain(sink);
+        }
+
+        @Override
+        public long bytesReserved() {
+            return space.budget().reserved();
+        }
+
+        @Override
+        public int samplePeriod() {
+            return Samples.PERIOD;
+        }
+
+        @Override
+        public long bytesMapped() {
+            return pages.mapped();
+        }
+
+        @Override
+        public String siteName(int id) {
+            if (id == 0) {
+                return "";
+            }
+            for (SiteLabel s : sites.values()) {
+                if (s.id() == id) {
+                    return s.name();
+                }
+            }
+            throw new IllegalArgumentException("no site with id " + id);
+        }
+
+        @Override
+        public String mode() {
+            return options.learningMode();
         }
     }
 }

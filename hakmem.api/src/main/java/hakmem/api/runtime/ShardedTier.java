@@ -2,6 +2,7 @@ package hakmem.api.runtime;
 
 import hakmem.api.InvalidAddressException;
 import hakmem.api.TierStats;
+import hakmem.api.spi.SampleSink;
 import hakmem.api.spi.TierCore;
 import hakmem.api.spi.TierProvider;
 
@@ -27,10 +28,25 @@ final class ShardedTier {
     private final SpinLock[] locks;
     private final ChunkSpace space;
     private final Lifecycle life;
+    /** This tier's place in the allocator's tiers, for samples. */
+    private final int index;
+    /** Null unless a learner runs. */
+    private final Samples samples;
+    /** Per shard, at {@code shard * PAD}, requests until its next sample; guarded by the shard's lock. */
+    private final int[] countdown;
+    private static final int PAD = 16;
 
-    /** Makes {@code shards} cores of {@code provider}, with owner tags from {@code firstTag}. */
-    ShardedTier(TierProvider provider, int shards, int firstTag, ChunkSpace space, Lifecycle life) {
+    /**
+     * Makes {@code shards} cores of {@code provider}, with owner tags from {@code firstTag}; {@code index}
+     * is its place in the allocator's tiers and {@code samples} where its sampled requests go (null: none).
+     */
+    ShardedTier(TierProvider provider, int shards, int firstTag, ChunkSpace space, Lifecycle life, int index,
+                Samples samples) {
         this.provider = provider;
+        this.index = index;
+        this.samples = samples;
+        this.countdown = new int[shards * PAD];
+        java.util.Arrays.fill(countdown, Samples.PERIOD);
         this.maxSize = provider.maxSize();
         this.firstTag = firstTag;
         this.space = space;
@@ -89,7 +105,15 @@ final class ShardedTier {
         lock.lock();
         try {
             life.checkOpen();
-            long p = cores[shard].allocate(size, alignment, site);
+            long p;
+            if (samples != null && --countdown[shard * PAD] == 0) {
+                countdown[shard * PAD] = Samples.PERIOD;
+                long start = System.nanoTime();
+                p = cores[shard].allocate(size, alignment, site);
+                samples.record(SampleSink.CORE, size, site, index, System.nanoTime() - start, Samples.PERIOD);
+            } else {
+                p = cores[shard].allocate(size, alignment, site);
+            }
             if (zero && p != 0) {
                 // Under the lock: close() cannot unmap the chunk while this writes to it.
                 MemorySegment.ofAddress(p).reinterpret(size).fill((byte) 0);

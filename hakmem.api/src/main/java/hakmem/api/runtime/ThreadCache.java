@@ -42,6 +42,13 @@ final class ThreadCache {
     static final long POP = (1L << 16) - 1;
     /** Added to a header by a push. */
     static final long PUSH = 1;
+    /**
+     * A header whose allocation count ends in these bits (one in {@link Samples#PERIOD} pops) is
+     * sampled: the bits are already in the register the pop loads, so the test costs no memory access.
+     */
+    static final long SAMPLE_BITS = (long) (Samples.PERIOD - 1) << 16;
+    /** Added by a sampled pop before it pops, so the pop it makes is not sampled again; taken back after. */
+    static final long SAMPLING = 1L << 16;
 
     final Thread owner;
     final long[] m;

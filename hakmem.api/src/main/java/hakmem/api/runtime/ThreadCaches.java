@@ -3,6 +3,8 @@ package hakmem.api.runtime;
 import hakmem.api.CacheStats;
 import hakmem.api.InvalidAddressException;
 
+import hakmem.api.spi.SampleSink;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
@@ -60,13 +62,19 @@ final class ThreadCaches {
     private final CacheRegistry registry;
     private final ChunkSpace space;
     private final Lifecycle life;
+    /** Null unless a learner runs. */
+    private final Samples samples;
+    /** Uncached requests until the next sample; racy on purpose: a lost update only moves a sample. */
+    private int uncachedCountdown = Samples.PERIOD;
 
     /**
      * @param tiers  the cached tiers, a prefix of the allocator's in size order, whose classes the
      *               table {@code classes} holds
      * @param strict take marks with an atomic swap, so every racing double free throws at the call
      */
-    ThreadCaches(ClassTable classes, ShardedTier[] tiers, ChunkSpace space, Lifecycle life, int maxCaches, boolean strict) {
+    ThreadCaches(ClassTable classes, ShardedTier[] tiers, ChunkSpace space, Lifecycle life, int maxCaches, boolean strict,
+                 Samples samples) {
+        this.samples = samples;
         this.classes = classes;
         this.headerBySize = classes.headerBySize;
         this.tiers = tiers;
@@ -101,6 +109,9 @@ final class ThreadCaches {
     private long pop(Thread t, long[] m, long size, int site) {
         int at = headerBySize[ClassTable.granules(size)];
         long h = m[at];
+        if ((h & ThreadCache.SAMPLE_BITS) == ThreadCache.SAMPLE_BITS) {
+            return sampled(t, m, at, size, site);
+        }
         int n = ThreadCache.count(h);
         if (n == 0) {
             return refill(t, m, size, site);
@@ -200,6 +211,24 @@ final class ThreadCaches {
             return allocateUncached(t, size, site);
         }
         return pop(t, c.m, size, site);
+    }
+
+    /** A pop that is sampled: timed, and recorded when a learner runs. */
+    private long sampled(Thread t, long[] m, int at, long size, int site) {
+        boolean hit = ThreadCache.count(m[at]) > 0;
+        m[at] += ThreadCache.SAMPLING;
+        long start = System.nanoTime();
+        long p;
+        try {
+            p = pop(t, m, size, site);
+        } finally {
+            m[at] -= ThreadCache.SAMPLING;
+        }
+        if (samples != null) {
+            samples.record(hit ? SampleSink.HIT : SampleSink.REFILL, size, site,
+                    classes.classTier[classes.classOf(size)], System.nanoTime() - start, Samples.PERIOD);
+        }
+        return p;
     }
 
     /** A popped block was marked (or its chunk gone): a racing double free's second copy, or close(). */
@@ -305,6 +334,18 @@ final class ThreadCaches {
 
     /** Virtual threads and threads past maxCaches: one block from a core, counted under the registry. */
     private long allocateUncached(Thread t, long size, int site) {
+        if (samples != null && --uncachedCountdown <= 0) {
+            uncachedCountdown = Samples.PERIOD;
+            long start = System.nanoTime();
+            long p = allocateUncachedOnce(t, size, site);
+            samples.record(SampleSink.CORE, size, site, classes.classTier[classes.classOf(size)],
+                    System.nanoTime() - start, Samples.PERIOD);
+            return p;
+        }
+        return allocateUncachedOnce(t, size, site);
+    }
+
+    private long allocateUncachedOnce(Thread t, long size, int site) {
         int k = classes.classOf(size);
         long[] one = new long[1];
         int shard = ThreadShards.hash(t, tiers[classes.classTier[k]].shards());

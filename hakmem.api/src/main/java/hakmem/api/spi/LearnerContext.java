@@ -5,7 +5,10 @@ import hakmem.api.AllocatorStats;
 /** What a learner sees of its allocator and the one way it steers it. */
 public interface LearnerContext {
 
-    /** A fresh stats snapshot (takes each tier's lock briefly: call it from the learner's thread only). */
+    /**
+     * A fresh stats snapshot. It takes each tier's lock briefly, so a learner calls it seldom (for a
+     * report on demand, not every window); the samples and the counters below need no lock.
+     */
     AllocatorStats stats();
 
     /** The policy the allocator follows now. */
@@ -13,4 +16,32 @@ public interface LearnerContext {
 
     /** Makes {@code policy} the one the hot path reads from now on. */
     void publish(Policy policy);
+
+    /**
+     * Hands every sample recorded since the previous call to {@code sink}, oldest first, on the calling
+     * thread; returns how many samples were lost since the previous call because their ring was full
+     * (the allocating threads never wait for the learner: they overwrite the oldest).
+     */
+    long drainSamples(SampleSink sink);
+
+    /** Bytes the allocator holds from the OS now ({@code AllocatorStats.reservedBytes()}), read without a lock. */
+    long bytesReserved();
+
+    /** Requests per sample on the pooled paths (a power of two). */
+    int samplePeriod();
+
+    /**
+     * Bytes of fresh pages mapped or committed from the OS since the allocator opened, cumulative: each
+     * such page costs a page fault on first touch, which is what memory kept for reuse saves.
+     */
+    long bytesMapped();
+
+    /** The name of the site with id {@code id} ({@code ""} for 0, the unlabelled requests). */
+    String siteName(int id);
+
+    /**
+     * The learning mode asked for by the builder or the {@code hakmem.learning.mode} property, or null
+     * for the learner's default. The learner rejects a name it does not know.
+     */
+    String mode();
 }

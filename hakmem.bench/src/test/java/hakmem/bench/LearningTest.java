@@ -1,0 +1,202 @@
+package hakmem.bench;
+
+import hakmem.api.Allocator;
+import hakmem.api.Concurrency;
+import hakmem.api.Hakmem;
+import hakmem.api.spi.Learner;
+import hakmem.api.spi.LearnerContext;
+import hakmem.api.spi.LearnerProvider;
+import hakmem.api.spi.Policy;
+import hakmem.api.spi.SampleSink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The learning engine wired into the allocator: found on the path, sampled, steering, stopped on close. */
+class LearningTest {
+
+    /** A provider that hands its context to the test, so the test can publish and drain by hand. */
+    static final class Captured implements LearnerProvider {
+        final AtomicReference<LearnerContext> context = new AtomicReference<>();
+
+        @Override
+        public String id() {
+            return "captured";
+        }
+
+        @Override
+        public Learner start(LearnerContext c) {
+            context.set(c);
+            return new Learner() {
+                @Override
+                public String state() {
+                    return "BY HAND";
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    @Test
+    void theEngineIsFoundAndLearningCanBeTurnedOff() {
+        try (Allocator a = Hakmem.builder().build()) {
+            assertTrue(a.stats().learner().startsWith("elo BALANCED "), a.stats().learner());
+            assertTrue(a.stats().report().contains("learner elo BALANCED"), a.stats().report());
+        }
+        try (Allocator a = Hakmem.builder().learning(false).build()) {
+            assertEquals("off", a.stats().learner());
+        }
+        try (Allocator a = Hakmem.builder().learningMode("minimal").build()) {
+            assertTrue(a.stats().learner().startsWith("elo MINIMAL FROZEN default"), a.stats().learner());
+        }
+    }
+
+    @Test
+    void anUnknownModeFailsTheBuildByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Hakmem.builder().learningMode("turbo").build());
+        assertTrue(e.getMessage().contains("'turbo'") && e.getMessage().contains("BALANCED"), e.getMessage());
+    }
+
+    @Test
+    void theLearnerThreadEndsWithItsAllocator() throws InterruptedException {
+        Allocator a = Hakmem.builder().build();
+        Thread learner = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("hakmem-learner-") && t.isAlive()).reduce((x, y) -> y.threadId() > x.threadId() ? y : x)
+                .orElseThrow();
+        a.close();
+        learner.join(5_000);
+        assertTrue(!learner.isAlive(), "learner still running after close: " + learner);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Concurrency.class)
+    void requestsAreSampledOncePerPeriodAndBigOnesEveryTime(Concurrency c) {
+        Captured p = new Captured();
+        try (Allocator a = Hakmem.builder().concurrency(c).learnerProviders(List.of(p)).build()) {
+            LearnerContext ctx = p.context.get();
+            int period = ctx.samplePeriod();
+            for (int i = 0; i < 64 * period; i++) {
+                a.free(a.malloc(48));
+            }
+            long big = a.site("big").malloc(4L << 20);
+            a.free(big);
+            long[] counts = new long[5];
+            long[] weights = new long[5];
+            boolean[] bigSite = {false};
+            int bigTier = a.stats().tiers().size() - 1;
+            long lost = ctx.drainSamples((kind, size, site, tier, nanos, weight) -> {
+                counts[kind]++;
+                weights[kind] += weight;
+                if (kind == SampleSink.BIG) {
+                    bigSite[0] = ctx.siteName(site).equals("big") && size == 4L << 20 && tier == bigTier && nanos > 0;
+                }
+            });
+            assertEquals(0, lost);
+            long pooled = counts[SampleSink.HIT] + counts[SampleSink.REFILL] + counts[SampleSink.CORE];
+            assertTrue(pooled >= 60 && pooled <= 66, c + ": " + pooled + " pooled samples for " + 64 * period + " requests");
+            assertEquals(pooled * period, weights[SampleSink.HIT] + weights[SampleSink.REFILL] + weights[SampleSink.CORE]);
+            assertEquals(1, counts[SampleSink.BIG]);
+            assertEquals(1, counts[SampleSink.BIG_FREE]);
+            assertTrue(bigSite[0], "the big sample names its site, size, tier and time");
+            assertEquals(0, ctx.drainSamples((kind, size, site, tier, nanos, weight) -> {
+                throw new AssertionError("drained twice");
+            }));
+            assertTrue(ctx.bytesMapped() >= 4L << 20, "the big block's pages count as mapped: " + ctx.bytesMapped());
+        }
+    }
+
+    /**
+     * Policies switched as fast as a learner can, while threads allocate, fill, check and free blocks of
+     * every tier and big ones: no block is lost, none handed out twice (each carries its own pattern).
+     */
+    @ParameterizedTest
+    @EnumSource(Concurrency.class)
+    void switchingPoliciesUnderRunningThreadsLosesAndDuplicatesNoBlock(Concurrency c) throws InterruptedException {
+        Captured p = new Captured();
+        try (Allocator a = Hakmem.builder().concurrency(c).learnerProviders(List.of(p)).build()) {
+            LearnerContext ctx = p.context.get();
+            long[] sizes = {16, 200, 3000, 40_000, 300_000, 2L << 20};
+            Throwable[] failure = new Throwable[1];
+            Thread[] workers = new Thread[3];
+            for (int t = 0; t < workers.length; t++) {
+                int id = t;
+                workers[t] = Thread.ofPlatform().start(() -> {
+                    SplittableRandom r = new SplittableRandom(100 + id);
+                    long[] held = new long[32];
+                    long[] heldSize = new long[32];
+                    try {
+                        for (int i = 0; i < 6000; i++) {
+                            int s = r.nextInt(held.length);
+                            if (held[s] != 0) {
+                                check(held[s], heldSize[s]);
+                                a.free(held[s]);
+                            }
+                            long size = sizes[r.nextInt(sizes.length)];
+                            held[s] = a.malloc(size);
+                            heldSize[s] = size;
+                            fill(held[s], size);
+                        }
+                        for (int s = 0; s < held.length; s++) {
+                            if (held[s] != 0) {
+                                check(held[s], heldSize[s]);
+                                a.free(held[s]);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure[0] = e;
+                    }
+                });
+            }
+            Policy[] policies = {new Policy(0, 0, 0), new Policy(64, 512L << 20, 256L << 20), Policy.DEFAULT, new Policy(1, 2L << 20, 0)};
+            int switches = 0;
+            while (java.util.Arrays.stream(workers).anyMatch(Thread::isAlive)) {
+                ctx.publish(policies[switches++ % policies.length]);
+                Thread.onSpinWait();
+            }
+            for (Thread w : workers) {
+                w.join();
+            }
+            if (failure[0] != null) {
+                throw new AssertionError(c + " after " + switches + " policy switches", failure[0]);
+            }
+            assertTrue(switches > 10, "switches: " + switches);
+            a.verify();
+            assertEquals(0, a.stats().liveBlocks(), c.toString());
+        }
+    }
+
+    private static void fill(long address, long size) {
+        MemorySegment m = MemorySegment.ofAddress(address).reinterpret(size);
+        for (long off = 0; off + 8 <= size; off += 4096) {
+            m.set(ValueLayout.JAVA_LONG_UNALIGNED, off, address ^ off);
+        }
+        m.set(ValueLayout.JAVA_LONG_UNALIGNED, size - 8, ~address);
+    }
+
+    private static void check(long address, long size) {
+        MemorySegment m = MemorySegment.ofAddress(address).reinterpret(size);
+        for (long off = 0; off + 8 <= size - 8; off += 4096) {
+            long got = m.get(ValueLayout.JAVA_LONG_UNALIGNED, off);
+            if (got != (address ^ off)) {
+                throw new AssertionError("block 0x" + Long.toHexString(address) + " of " + size + " B changed at " + off);
+            }
+        }
+        if (m.get(ValueLayout.JAVA_LONG_UNALIGNED, size - 8) != ~address) {
+            throw new AssertionError("block 0x" + Long.toHexString(address) + " of " + size + " B changed at its end");
+        }
+    }
+}

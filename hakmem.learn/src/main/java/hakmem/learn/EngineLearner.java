@@ -1,0 +1,167 @@
+package hakmem.learn;
+
+import hakmem.api.spi.Learner;
+import hakmem.api.spi.LearnerContext;
+import hakmem.api.spi.Policy;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.random.RandomGenerator;
+
+/**
+ * The engine bound to one allocator: a daemon thread that, once a window, drains the samples, hands the
+ * window to {@link Evolution} and publishes the strategy it picks. It takes no lock the allocation paths
+ * take: samples come from lock-free rings and the window's counters from lock-free reads.
+ */
+final class EngineLearner implements Learner {
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    /** Transitions shown in the state; all are kept by the engine (up to its bound). */
+    private static final int SHOWN_TRANSITIONS = 8;
+    /** Sites shown in the state, most requests first. */
+    private static final int SHOWN_SITES = 8;
+
+    /** Windows each LEARN pick runs; the first ones let the policy's caches fill or drain. */
+    static final int STINT = 4;
+
+    private final LearnerContext context;
+    private final Evolution evolution;
+    private final Feeder feeder;
+    private final Thread thread;
+    private final long startNanos = System.nanoTime();
+    private volatile boolean stopped;
+    /** The state as other threads read it, rebuilt after every window. */
+    private volatile String state;
+
+    private Strategy applied;
+    private long mappedBefore;
+    private long windows;
+    private String failure;
+
+    /**
+     * A learner over {@code candidates} (the first is the policy the allocator starts with), in
+     * {@code mode}, with chance from {@code random}. Its thread runs from {@link #start()}; tests drive
+     * {@link #window()} themselves instead.
+     */
+    EngineLearner(LearnerContext context, Mode mode, List<Strategy> candidates, RandomGenerator random) {
+        this.context = context;
+        this.evolution = new Evolution(mode, candidates, System::nanoTime, random, STINT);
+        this.feeder = new Feeder(context::siteName);
+        this.applied = candidates.getFirst();
+        this.mappedBefore = context.bytesMapped();
+        if (!applied.equals(evolution.current())) {
+            apply(evolution.current());
+        }
+        this.state = describe();
+        this.thread = Thread.ofPlatform().daemon().name("hakmem-learner-" + THREADS.incrementAndGet()).unstarted(this::run);
+    }
+
+    /** Starts the learner's thread; returns this. */
+    EngineLearner start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        long window = evolution.mode().windowNanos();
+        long next = System.nanoTime() + window;
+        while (!stopped) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+                continue; // woken early (close, or spuriously): check and wait the rest
+            }
+            next += window;
+            try {
+                window();
+            } catch (IllegalStateException closed) {
+                return; // the allocator closed under the window
+            } catch (RuntimeException e) {
+                failure = e.toString(); // shown in the state; the next window tries again
+                state = describe();
+            }
+        }
+    }
+
+    /** One window: drain, measure, rate, and publish the next strategy if it changed. */
+    void window() {
+        feeder.lost(context.drainSamples(feeder));
+        long mapped = context.bytesMapped();
+        WindowResult result = feeder.finish(mapped - mappedBefore, context.bytesReserved());
+        mappedBefore = mapped;
+        windows++;
+        evolution.finish(result);
+        if (!evolution.current().equals(applied)) {
+            apply(evolution.current());
+        }
+        state = describe();
+    }
+
+    private void apply(Strategy s) {
+        context.publish(s.toPolicy());
+        applied = s;
+    }
+
+    @Override
+    public String state() {
+        return state;
+    }
+
+    private String describe() {
+        Evolution e = evolution;
+        Policy p = applied.toPolicy();
+        StringBuilder sb = new StringBuilder();
+        sb.append(e.mode()).append(' ').append(e.state()).append(' ').append(applied.name());
+        sb.append(String.format(Locale.ROOT, "%n  policy: big cache %d blocks, %s; retained chunks %s",
+                p.bigCacheBlocks(), mib(p.bigCacheBytes()), mib(p.retainedChunkBytes())));
+        sb.append(String.format(Locale.ROOT, "%n  windows %d of %d ms; samples %d, lost %d",
+                windows, e.mode().windowNanos() / 1_000_000, feeder.totalSamples(), feeder.lost()));
+        if (failure != null) {
+            sb.append("\n  last window failed: ").append(failure);
+        }
+        sb.append("\n  ratings:");
+        for (Strategy s : e.strategies()) {
+            sb.append(String.format(Locale.ROOT, " %s %.1f (%d matches)%s", s.name(), e.rating(s), e.matches(s),
+                    s.equals(e.strategies().getLast()) ? "" : ","));
+        }
+        List<Transition> ts = e.transitions();
+        if (!ts.isEmpty()) {
+            sb.append("\n  transitions:");
+            for (Transition t : ts.subList(Math.max(0, ts.size() - SHOWN_TRANSITIONS), ts.size())) {
+                sb.append(String.format(Locale.ROOT, "%n    at %.1f s %s -> %s: %s",
+                        (t.atNanos() - startNanos) / 1e9, t.from(), t.to(), t.reason()));
+            }
+        }
+        List<SiteProfile> sites = new ArrayList<>();
+        feeder.sites().forEach(sites::add);
+        if (!sites.isEmpty()) {
+            sites.sort(Comparator.comparingLong(SiteProfile::requests).reversed().thenComparing(SiteProfile::name));
+            sb.append("\n  sites:");
+            for (SiteProfile s : sites.subList(0, Math.min(SHOWN_SITES, sites.size()))) {
+                sb.append("\n    ").append(s.describe());
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        LockSupport.unpark(thread);
+        if (thread.isAlive() && Thread.currentThread() != thread) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

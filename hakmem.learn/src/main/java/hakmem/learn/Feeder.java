@@ -1,0 +1,84 @@
+package hakmem.learn;
+
+import hakmem.api.spi.SampleSink;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * Turns the allocator's samples into windows for the engine and profiles for the stats. Per window:
+ * requests (each sample counts for its weight), time spent (each timed sample's nanoseconds times its
+ * weight, so a pooled sample taken once in 1024 stands for 1024 requests' time), the sampled requests'
+ * p99, and each site's size signature. Owned by the learner's thread.
+ */
+final class Feeder implements SampleSink {
+
+    private final IntFunction<String> siteNames;
+    private final Map<Integer, SiteProfile> sites = new HashMap<>();
+
+    private long operations;
+    private double nanos;
+    private P2Quantile p99 = new P2Quantile(0.99);
+    private long windowSamples;
+    private Map<String, SizeSignature> sizes = new HashMap<>();
+
+    private long totalSamples;
+    private long lost;
+
+    /** @param siteNames the name of a site by id */
+    Feeder(IntFunction<String> siteNames) {
+        this.siteNames = siteNames;
+    }
+
+    @Override
+    public void sample(int kind, long size, int site, int tier, long nanos, int weight) {
+        if (kind < HIT || kind > BIG_FREE) {
+            throw new IllegalArgumentException("unknown sample kind: " + kind);
+        }
+        totalSamples++;
+        windowSamples++;
+        this.nanos += (double) nanos * weight;
+        p99.add(nanos);
+        if (kind == BIG_FREE) {
+            return; // time spent, but not a request
+        }
+        operations += weight;
+        SiteProfile profile = sites.computeIfAbsent(site, id -> new SiteProfile(siteNames.apply(id)));
+        profile.add(kind, size, weight);
+        sizes.computeIfAbsent(profile.name(), n -> new SizeSignature()).record(size);
+    }
+
+    /** Counts samples the allocator's rings lost before they were drained. */
+    void lost(long samples) {
+        lost += samples;
+    }
+
+    /**
+     * Ends the window: its result, with {@code bytesMapped} fresh bytes mapped in it and {@code bytesHeld}
+     * held at its end; the next window starts empty.
+     */
+    WindowResult finish(long bytesMapped, long bytesHeld) {
+        double perOp = operations == 0 ? 0.0 : nanos / operations;
+        WindowResult r = new WindowResult(new WindowCost(perOp, bytesMapped, bytesHeld),
+                windowSamples == 0 ? 0.0 : p99.estimate(), sizes, operations);
+        operations = 0;
+        nanos = 0;
+        windowSamples = 0;
+        p99 = new P2Quantile(0.99);
+        sizes = new HashMap<>();
+        return r;
+    }
+
+    Iterable<SiteProfile> sites() {
+        return sites.values();
+    }
+
+    long totalSamples() {
+        return totalSamples;
+    }
+
+    long lost() {
+        return lost;
+    }
+}
