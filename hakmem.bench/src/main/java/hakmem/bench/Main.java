@@ -10,6 +10,7 @@ import hakmem.bench.cli.BenchCommand;
  *           [--blocks 5000] [--rounds 100] [--seed 4141] [--runs 1] [--out DIR] [--no-chart]
  * scenarios [--scenarios json,mir,vm,mixed] ...   appmix [--window 1000] ...   remote [--remote 0,50,90] ...
  * phase     [--phases json,vm,app] ...            all ...   chart --from results.json   list
+ * learn     [--quick] [--seconds 20] [--threads 2] [--mode FAST] [--seed 4141] [--out DIR] [--no-chart]
  * soak      [--quick] [--seconds 600] [--threads 4] [--allocators hakmem-tls] [--window 1000] [--sample 1] [--seed 4141]
  * </pre>
  */

@@ -22,10 +22,6 @@ public final class EngineLearnerProvider implements LearnerProvider {
     /** The mode when none is asked for. */
     static final Mode DEFAULT_MODE = Mode.BALANCED;
 
-    /** Kept for idle phases: little cached, little retained. */
-    static final Policy LEAN = new Policy(2, 8L << 20, 8L << 20);
-    /** Kept for bursts of big blocks: many cached, more retained. */
-    static final Policy ROOMY = new Policy(64, 512L << 20, 256L << 20);
 
     @Override
     public String id() {
@@ -55,11 +51,11 @@ public final class EngineLearnerProvider implements LearnerProvider {
     static List<Strategy> candidates(Policy start) {
         List<Strategy> out = new ArrayList<>();
         out.add(Strategy.of(start.equals(Policy.DEFAULT) ? "default" : "start", start));
-        if (!start.equals(LEAN)) {
-            out.add(Strategy.of("lean", LEAN));
+        if (!start.equals(Policy.LEAN)) {
+            out.add(Strategy.of("lean", Policy.LEAN));
         }
-        if (!start.equals(ROOMY)) {
-            out.add(Strategy.of("roomy", ROOMY));
+        if (!start.equals(Policy.ROOMY)) {
+            out.add(Strategy.of("roomy", Policy.ROOMY));
         }
         return out;
     }

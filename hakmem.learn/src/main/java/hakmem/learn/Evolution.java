@@ -30,7 +30,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>The load: a window's operations against the median of the frozen strategy's converging streak (of
  * the first FROZEN window when there was none), both plus {@value #LOAD_SLACK} so a near-idle baseline is
- * not a division by nothing; a ratio past {@value #LOAD_SHIFT} either way for {@value #DEGRADE_WINDOWS}
+ * not a division by nothing; a fall past {@value #LOAD_SHIFT} times, or a rise past it from a baseline of at most
+ * {@value #IDLE_OPERATIONS} operations, for {@value #DEGRADE_WINDOWS}
  * windows in a row is a new phase (a burst after idling, idling after a burst) and sends the engine back
  * to LEARN: what was best for the old load need not be for the new one, and an idle allocator shows no
  * p99 and no sizes to notice it by.
@@ -59,6 +60,11 @@ final class Evolution {
     static final long MIN_DRIFT_SAMPLES = 256;
     /** Factor by which a window's operations must differ from the baseline's to count as a load shift. */
     static final double LOAD_SHIFT = 8.0;
+    /**
+     * A baseline at most this busy is idle: only a rise from idle counts as a shift, since a rise from a busy
+     * baseline is as likely the frozen strategy's own doing (a cache that fills serves more requests).
+     */
+    static final long IDLE_OPERATIONS = 16;
     /** Added to both sides of the load ratio, so an idle window against an idle baseline is no shift. */
     static final long LOAD_SLACK = 1;
     /** Transitions kept; older ones are dropped so a long-running engine holds bounded memory. */
@@ -353,7 +359,8 @@ final class Evolution {
             return false;
         }
         double ratio = (ops + LOAD_SLACK) / (baselineOps + LOAD_SLACK);
-        if (ratio <= LOAD_SHIFT && ratio >= 1.0 / LOAD_SHIFT) {
+        boolean rose = ratio > LOAD_SHIFT && baselineOps <= IDLE_OPERATIONS;
+        if (!rose && ratio >= 1.0 / LOAD_SHIFT) {
             shiftedStreak = 0;
             return false;
         }

@@ -31,7 +31,7 @@ class EngineLearnerTest {
         final SplittableRandom random = new SplittableRandom(7);
 
         boolean roomy() {
-            return policy.equals(EngineLearnerProvider.ROOMY);
+            return policy.equals(Policy.ROOMY);
         }
 
         @Override
@@ -79,7 +79,7 @@ class EngineLearnerTest {
             if (roomy()) {
                 return 300L << 20;
             }
-            return policy.equals(EngineLearnerProvider.LEAN) ? 16L << 20 : 72L << 20;
+            return policy.equals(Policy.LEAN) ? 16L << 20 : 72L << 20;
         }
 
         @Override
@@ -105,14 +105,14 @@ class EngineLearnerTest {
         for (int w = 0; w < 200; w++) {
             l.window();
         }
-        assertEquals(EngineLearnerProvider.ROOMY, s.policy, l.state());
+        assertEquals(Policy.ROOMY, s.policy, l.state());
         assertTrue(l.state().startsWith("FAST FROZEN roomy"), l.state());
 
         s.busy = false;
         for (int w = 0; w < 200; w++) {
             l.window();
         }
-        assertEquals(EngineLearnerProvider.LEAN, s.policy, l.state());
+        assertEquals(Policy.LEAN, s.policy, l.state());
         assertTrue(l.state().startsWith("FAST FROZEN lean"), l.state());
         assertTrue(l.state().contains("load shift: 0 operations a window"), l.state());
         assertTrue(l.state().contains("ratings: default"), l.state());

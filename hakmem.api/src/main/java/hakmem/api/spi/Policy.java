@@ -14,6 +14,10 @@ public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkB
 
     /** The policy an allocator starts with. */
     public static final Policy DEFAULT = new Policy(16, 64L << 20, 128L << 20);
+    /** Little kept for reuse: for idle phases, when memory held is what counts. */
+    public static final Policy LEAN = new Policy(2, 8L << 20, 8L << 20);
+    /** Much kept for reuse: for bursts of big short-lived blocks that would otherwise be mapped anew each time. */
+    public static final Policy ROOMY = new Policy(64, 512L << 20, 256L << 20);
 
     public Policy {
         if (bigCacheBlocks < 0 || bigCacheBlocks > 4096) {

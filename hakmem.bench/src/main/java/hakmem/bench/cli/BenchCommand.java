@@ -33,8 +33,8 @@ import java.util.concurrent.Callable;
         description = {"Compares hakmem with glibc, jemalloc, mimalloc, tcmalloc, one Arena per block and Netty's",
                 "pooled allocators, side by side in one run; every measurement in a fresh JVM."},
         subcommands = {BenchCommand.Larson.class, BenchCommand.Scenarios.class, BenchCommand.AppMix.class,
-                BenchCommand.Remote.class, BenchCommand.Phase.class, SoakCommand.class, BenchCommand.All.class, BenchCommand.Chart.class,
-                BenchCommand.ListAllocators.class, BenchCommand.Measure.class, SoakCommand.Run.class, CommandLine.HelpCommand.class})
+                BenchCommand.Remote.class, BenchCommand.Phase.class, SoakCommand.class, LearnCommand.class, BenchCommand.All.class, BenchCommand.Chart.class,
+                BenchCommand.ListAllocators.class, BenchCommand.Measure.class, SoakCommand.Run.class, LearnCommand.Run.class, CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

@@ -217,6 +217,52 @@ public final class Charts {
         return file;
     }
 
+    /**
+     * The learn command's runs over time: throughput (log scale) and bytes reserved per configuration, and
+     * the learned run's strategy (its learner's first line) as a step line: 0 default, 1 lean, 2 roomy.
+     */
+    static Path learning(java.util.Map<String, hakmem.bench.LearningPhases.Result> runs, String machine, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        XYChart ops = new XYChartBuilder().width(960).height(400).title("learn: operations per second - " + machine)
+                .xAxisTitle("seconds").yAxisTitle("ops/s").build();
+        XYChart mem = new XYChartBuilder().width(960).height(300).title("bytes reserved").xAxisTitle("seconds").yAxisTitle("MiB").build();
+        XYChart strategy = new XYChartBuilder().width(960).height(200).title("learned run: strategy (0 default, 1 lean, 2 roomy)")
+                .xAxisTitle("seconds").yAxisTitle("strategy").build();
+        for (XYChart c : List.of(ops, mem, strategy)) {
+            style(c.getStyler());
+            c.getStyler().setMarkerSize(0);
+        }
+        ops.getStyler().setYAxisLogarithmic(true);
+        runs.forEach((name, r) -> {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            List<Double> m = new ArrayList<>();
+            for (hakmem.bench.LearningPhases.Sample s : r.samples()) {
+                x.add(s.seconds());
+                y.add(Math.max(1.0, s.opsPerSecond())); // idle reads 0: drawn at the log axis' floor
+                m.add(s.reservedBytes() / 1048576.0);
+            }
+            if (!x.isEmpty()) {
+                ops.addSeries(name, x, y);
+                mem.addSeries(name, x, m);
+            }
+        });
+        hakmem.bench.LearningPhases.Result learned = runs.get("learned");
+        if (learned != null && !learned.samples().isEmpty()) {
+            List<Double> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (hakmem.bench.LearningPhases.Sample s : learned.samples()) {
+                x.add(s.seconds());
+                String line = s.learner();
+                y.add(line.endsWith(" roomy") ? 2.0 : line.endsWith(" lean") ? 1.0 : 0.0);
+            }
+            strategy.addSeries("learned", x, y);
+        }
+        BitmapEncoder.saveBitmap(List.of(ops, mem, strategy), 3, 1, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return file;
+    }
+
     private static void style(org.knowm.xchart.style.AxesChartStyler s) {
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);
