@@ -13,8 +13,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.random.RandomGenerator;
 
 /**
- * The engine bound to one allocator: a daemon thread that, once a window, drains the samples, hands the
- * window to {@link Evolution} and publishes the strategy it picks. It takes no lock the allocation paths
+ * The engine bound to one allocator: a daemon thread that, once a window, drains the samples, replays the
+ * big requests and frees on every candidate's shadow ({@link Shadows}), hands the window and the shadow
+ * costs to {@link Evolution} and publishes the strategy it picks. It takes no lock the allocation paths
  * take: samples come from lock-free rings and the window's counters from lock-free reads.
  */
 final class EngineLearner implements Learner {
@@ -25,12 +26,10 @@ final class EngineLearner implements Learner {
     /** Sites shown in the state, most requests first. */
     private static final int SHOWN_SITES = 8;
 
-    /** Windows each LEARN pick runs; the first ones let the policy's caches fill or drain. */
-    static final int STINT = 4;
-
     private final LearnerContext context;
     private final Evolution evolution;
     private final Feeder feeder;
+    private final Shadows shadows;
     private final Thread thread;
     private final long startNanos = System.nanoTime();
     private volatile boolean stopped;
@@ -49,8 +48,9 @@ final class EngineLearner implements Learner {
      */
     EngineLearner(LearnerContext context, Mode mode, List<Strategy> candidates, RandomGenerator random) {
         this.context = context;
-        this.evolution = new Evolution(mode, candidates, System::nanoTime, random, STINT);
-        this.feeder = new Feeder(context::siteName);
+        this.evolution = new Evolution(mode, candidates, System::nanoTime, random);
+        this.shadows = new Shadows(candidates);
+        this.feeder = new Feeder(context::siteName, shadows, () -> applied);
         this.applied = candidates.getFirst();
         this.mappedBefore = context.bytesMapped();
         if (!applied.equals(evolution.current())) {
@@ -94,7 +94,8 @@ final class EngineLearner implements Learner {
         WindowResult result = feeder.finish(mapped - mappedBefore, context.bytesReserved());
         mappedBefore = mapped;
         windows++;
-        evolution.finish(result);
+        var costs = shadows.costs(applied, result.cost(), Math.max(0, result.operations()));
+        evolution.finish(result, costs);
         if (!evolution.current().equals(applied)) {
             apply(evolution.current());
         }

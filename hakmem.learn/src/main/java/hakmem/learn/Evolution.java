@@ -75,9 +75,6 @@ final class Evolution {
     private final LongSupplier clock;
     private final RandomGenerator random;
     private final ArrayDeque<Transition> transitions = new ArrayDeque<>();
-    private final int stint;
-    /** Windows the current LEARN pick has run in its stint. */
-    private int stintWindows;
 
     private State state;
     private Strategy current;
@@ -115,19 +112,6 @@ final class Evolution {
      * {@code random}.
      */
     Evolution(Mode mode, List<Strategy> candidates, LongSupplier clock, RandomGenerator random) {
-        this(mode, candidates, clock, random, 1);
-    }
-
-    /**
-     * As above, with every LEARN pick held for a stint of {@code stint} windows of which only the last is
-     * matched: a policy's state (a cache it fills, memory it gives back) carries into the next windows,
-     * so the first windows after a switch measure the switch, not the strategy.
-     */
-    Evolution(Mode mode, List<Strategy> candidates, LongSupplier clock, RandomGenerator random, int stint) {
-        if (stint < 1) {
-            throw new IllegalArgumentException("stint must be >= 1 window: " + stint);
-        }
-        this.stint = stint;
         if (mode == null) {
             throw new IllegalArgumentException("mode: null");
         }
@@ -201,6 +185,16 @@ final class Evolution {
 
     /** The measurements of the window that ran {@link #current()}; chooses the next window's strategy. */
     void finish(WindowResult window) {
+        finish(window, null);
+    }
+
+    /**
+     * As {@link #finish(WindowResult)}, with {@code shadows}: every candidate's cost on this window's
+     * traffic (see {@link Shadows}), or null. In LEARN, shadows replace trials: every pair of candidates
+     * plays a match on the window and the leader runs next, so nothing is explored at the traffic's
+     * expense and no policy must run long enough to fill its caches before it shows its worth.
+     */
+    void finish(WindowResult window, Map<Strategy, WindowCost> shadows) {
         if (window == null) {
             throw new IllegalArgumentException("window: null");
         }
@@ -208,7 +202,13 @@ final class Evolution {
             return;
         }
         switch (state) {
-            case LEARN -> finishLearn(window);
+            case LEARN -> {
+                if (shadows != null) {
+                    finishLearnShadowed(window, shadows);
+                } else {
+                    finishLearn(window);
+                }
+            }
             case FROZEN -> finishFrozen(window);
             case CANARY -> finishCanary(window);
         }
@@ -218,13 +218,6 @@ final class Evolution {
 
     private void finishLearn(WindowResult window) {
         mergeInto(learnSizes, window.sizes());
-        if (++stintWindows < stint) {
-            if (++learnWindows >= mode.learnBudget()) {
-                budgetSpent();
-            }
-            return; // settling: the stint's last window is the one that counts
-        }
-        stintWindows = 0;
         if (previous != null && !previous.equals(current)) {
             table.play(current, window.cost(), previous, previousCost);
         }
@@ -242,12 +235,37 @@ final class Evolution {
         }
     }
 
+    private void finishLearnShadowed(WindowResult window, Map<Strategy, WindowCost> shadows) {
+        mergeInto(learnSizes, window.sizes());
+        List<Strategy> all = table.strategies();
+        for (int i = 0; i < all.size(); i++) {
+            for (int j = i + 1; j < all.size(); j++) {
+                WindowCost a = shadows.get(all.get(i));
+                WindowCost b = shadows.get(all.get(j));
+                if (a == null || b == null) {
+                    throw new IllegalArgumentException("no shadow cost for " + (a == null ? all.get(i) : all.get(j)).name());
+                }
+                table.play(all.get(i), a, all.get(j), b);
+            }
+        }
+        learnWindows++;
+        trackStreak(window.p99Nanos(), window.operations());
+        if (streak >= mode.convergeWindows()) {
+            freeze(streakLeader, String.format(Locale.ROOT, "converged on shadows: %s led by %.1f >= %.1f ELO points for %d windows",
+                    streakLeader.name(), table.margin(), mode.convergeMargin(), streak));
+        } else if (learnWindows >= mode.learnBudget()) {
+            budgetSpent();
+        } else {
+            current = table.leader();
+        }
+    }
+
     private void budgetSpent() {
         streakP99.clear(); // the leader's streak, if any, is too short to trust for a baseline
         streakOps.clear();
         freeze(table.leader(), String.format(Locale.ROOT, "learn budget spent: no leader held %.1f ELO points for %d"
-                + " %s in %d%s; froze the leader %s", mode.convergeMargin(), mode.convergeWindows(),
-                stint == 1 ? "windows" : "stints", learnWindows, stint == 1 ? "" : " windows", table.leader().name()));
+                + " windows in %d; froze the leader %s", mode.convergeMargin(), mode.convergeWindows(),
+                learnWindows, table.leader().name()));
     }
 
     private void trackStreak(double p99, long operations) {
@@ -383,7 +401,6 @@ final class Evolution {
         streakP99.clear();
         streakOps.clear();
         learnWindows = 0;
-        stintWindows = 0;
         learnSizes = new HashMap<>();
         challenger = null;
         move(State.LEARN, reason);

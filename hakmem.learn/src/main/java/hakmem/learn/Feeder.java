@@ -15,6 +15,9 @@ import java.util.function.IntFunction;
 final class Feeder implements SampleSink {
 
     private final IntFunction<String> siteNames;
+    /** Where big requests and frees are replayed, and what runs now; null shadows: none. */
+    private final Shadows shadows;
+    private final java.util.function.Supplier<Strategy> running;
     private final Map<Integer, SiteProfile> sites = new HashMap<>();
 
     private long operations;
@@ -28,7 +31,18 @@ final class Feeder implements SampleSink {
 
     /** @param siteNames the name of a site by id */
     Feeder(IntFunction<String> siteNames) {
+        this(siteNames, null, null);
+    }
+
+    /**
+     * @param siteNames the name of a site by id
+     * @param shadows   where big requests and frees are replayed
+     * @param running   the strategy running now
+     */
+    Feeder(IntFunction<String> siteNames, Shadows shadows, java.util.function.Supplier<Strategy> running) {
         this.siteNames = siteNames;
+        this.shadows = shadows;
+        this.running = running;
     }
 
     @Override
@@ -40,7 +54,13 @@ final class Feeder implements SampleSink {
         windowSamples++;
         this.nanos += (double) nanos * weight;
         p99.add(nanos);
+        if (shadows != null && kind == BIG) {
+            shadows.allocate(running.get(), size, nanos);
+        }
         if (kind == BIG_FREE) {
+            if (shadows != null) {
+                shadows.free(size);
+            }
             return; // time spent, but not a request
         }
         operations += weight;

@@ -15,24 +15,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The learner driven window by window against a scripted allocator whose costs follow the policy it was
- * given: in a burst of big blocks the roomy policy maps nothing and is fast, the others map and are slow;
- * when idle, only the bytes held differ. No thread runs: the test calls {@link EngineLearner#window()}.
+ * The learner driven window by window against a scripted allocator: a burst replaces the oldest of 24
+ * live big blocks (2..8 MiB) 50 times a window, served by a big-block cache under the policy last
+ * published (a hit costs 1 us, a miss 100 us and maps the block afresh); idle, nothing happens and only
+ * the bytes the cache holds differ. No thread runs: the test calls {@link EngineLearner#window()}.
  */
 class EngineLearnerTest {
 
     /** An allocator that answers from the policy last published and the phase the test sets. */
     static class Scripted implements LearnerContext {
         Policy policy = Policy.DEFAULT;
+        GhostCache cache = new GhostCache(Strategy.of("real", policy));
         final List<Policy> published = new ArrayList<>();
+        final java.util.ArrayDeque<Long> live = new java.util.ArrayDeque<>();
         boolean busy = true;
         long mapped;
         long lostNext;
         final SplittableRandom random = new SplittableRandom(7);
-
-        boolean roomy() {
-            return policy.equals(Policy.ROOMY);
-        }
 
         @Override
         public AllocatorStats stats() {
@@ -48,16 +47,26 @@ class EngineLearnerTest {
         public void publish(Policy next) {
             policy = next;
             published.add(next);
+            cache = new GhostCache(Strategy.of("real", next)); // the runtime trims to fit; empty is close enough
         }
 
         @Override
         public long drainSamples(SampleSink sink) {
             if (busy) {
                 for (int i = 0; i < 50; i++) {
-                    long nanos = (roomy() ? 1_000 : 100_000) + random.nextInt(500);
-                    sink.sample(SampleSink.BIG, 4L << 20, 0, 3, nanos, 1);
+                    if (live.size() == 24) {
+                        long length = live.removeFirst();
+                        cache.free(length);
+                        sink.sample(SampleSink.BIG_FREE, length, 0, 3, 500, 1);
+                    }
+                    long size = (2L << 20) + (random.nextLong(6L << 20) & -4096L);
+                    boolean hit = cache.allocate(size);
+                    if (!hit) {
+                        mapped += size;
+                    }
+                    sink.sample(SampleSink.BIG, size, 0, 3, (hit ? 1_000 : 100_000) + random.nextInt(500), 1);
+                    live.addLast(size);
                 }
-                mapped += roomy() ? 0 : 50L << 20;
             }
             long lost = lostNext;
             lostNext = 0;
@@ -76,10 +85,7 @@ class EngineLearnerTest {
 
         @Override
         public long bytesReserved() {
-            if (roomy()) {
-                return 300L << 20;
-            }
-            return policy.equals(Policy.LEAN) ? 16L << 20 : 72L << 20;
+            return (100L << 20) + live.stream().mapToLong(Long::longValue).sum() + cache.bytes();
         }
 
         @Override
@@ -109,6 +115,10 @@ class EngineLearnerTest {
         assertTrue(l.state().startsWith("FAST FROZEN roomy"), l.state());
 
         s.busy = false;
+        for (long length : s.live) {
+            s.cache.free(length);
+        }
+        s.live.clear();
         for (int w = 0; w < 200; w++) {
             l.window();
         }
@@ -125,7 +135,7 @@ class EngineLearnerTest {
         s.lostNext = 17;
         l.window();
         l.window();
-        assertTrue(l.state().contains("samples 100, lost 17"), l.state());
+        assertTrue(l.state().contains("samples 176, lost 17"), l.state());
         assertTrue(l.state().contains("(unlabelled): ~100 requests"), l.state());
     }
 
