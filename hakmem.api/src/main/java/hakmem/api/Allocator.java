@@ -123,8 +123,10 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * exception. Checks that every block a user holds is live in the tier that owns it, that every
      * block in a thread cache or depot is live in its tier (a racing double free's second copy, which
      * leaves its cache dropped, is tolerated), that the counters add
-     * up (allocations minus frees is what is live, per tier and per class) and that the bytes reserved
-     * are the tiers', the big blocks' and the retained chunks' and within the limit. Exact when no
+     * up (allocations minus frees is what is live, per tier and per class; each tier's reserved bytes are
+     * its handed, cached and free bytes, see {@link TierStats}), that every block of a zero-on-free site's
+     * table is live, and that the bytes reserved are the tiers', the big blocks' and the retained chunks'
+     * and within the limit. Exact when no
      * other thread calls the allocator meanwhile; it takes each lock briefly, so it is safe but may
      * report a passing state as inconsistent while other threads run. Costs a pass over every chunk's
      * marks: not for hot paths.

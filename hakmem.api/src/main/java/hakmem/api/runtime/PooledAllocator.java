@@ -612,7 +612,8 @@ public final class PooledAllocator implements Allocator {
 
     /**
      * Replaces the cached tiers' counters with what users hold: cores count blocks in thread caches as
-     * live, the caches count allocations and the marks show the blocks users hold.
+     * live, the caches count allocations and the marks show the blocks users hold. The blocks the caches
+     * hold move from the cores' handed bytes to the cached bytes.
      */
     private void cachedTierStats(List<TierStats> out) {
         ClassTable table = caches.classes();
@@ -638,7 +639,8 @@ public final class PooledAllocator implements Allocator {
                 cachedBytes += n[3] * table.classSize[k];
             }
             out.set(t, new TierStats(core.tier(), allocations, allocations - live, live, liveBytes,
-                    core.handedBytes() - cachedBytes, core.reservedBytes(), classes));
+                    core.handedBytes() - cachedBytes, core.reservedBytes(), core.cachedBytes() + cachedBytes,
+                    core.freeBytes(), classes));
         }
     }
 
@@ -677,6 +679,10 @@ public final class PooledAllocator implements Allocator {
                             + bytes + " allocations/frees/live/bytes, the tier " + t.allocations() + "/" + t.frees() + "/"
                             + t.liveBlocks() + "/" + t.liveBytes());
                 }
+            }
+            if (t.handedBytes() + t.cachedBytes() + t.freeBytes() != t.reservedBytes() || t.cachedBytes() < 0 || t.freeBytes() < 0) {
+                throw ThreadCaches.inconsistent(t.tier() + " reserves " + t.reservedBytes() + " bytes but hands out "
+                        + t.handedBytes() + ", caches " + t.cachedBytes() + " and has " + t.freeBytes() + " free");
             }
             tierReserved += t.reservedBytes();
         }
@@ -816,7 +822,11 @@ public final class PooledAllocator implements Allocator {
                 unmapSpace.run();
                 for (int i = 0; i < mappings.length; i += 2) {
                     if (mappings[i + 1] > 0) { // 0: unmapped at close already
-                        pages.unmap(mappings[i], mappings[i + 1]);
+                        try {
+                            pages.unmap(mappings[i], mappings[i + 1]);
+                        } catch (RuntimeException | OutOfMemoryError refused) {
+                            // Nothing more to do: the range stays mapped until the process ends; the others go on.
+                        }
                     }
                 }
             });

@@ -85,7 +85,7 @@ final class FixedTier implements TierProvider {
             @Override
             public TierStats stats() {
                 return new TierStats("fixed", allocations, frees, live.size(), live.size() * 64L, live.size() * 64L,
-                        chunks.reservedBytes(), List.of());
+                        chunks.reservedBytes(), 0, free.size() * 64L, List.of());
             }
 
             @Override
