@@ -88,8 +88,28 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      */
     Arena newSharedArena();
 
-    /** A call-site label: requests made through it are tuned and accounted per site. */
+    /**
+     * The call-site label {@code name}: requests made through it are tuned and accounted per site. The first
+     * call with a name creates its site with {@link SiteOptions#DEFAULT}; later calls return that site,
+     * whatever options it was created with.
+     *
+     * @throws IllegalArgumentException if {@code name} is null or blank
+     * @throws IllegalStateException    if this allocator is closed, or holds the most sites it can label
+     */
     Site site(String name);
+
+    /**
+     * The call-site label {@code name} with {@code options}, for example a site whose blocks are zeroed when
+     * freed ({@link SiteOptions#zeroOnFree()}). The first call with a name creates its site with these
+     * options; a later call returns it if its options are equal, and throws otherwise (one name, one set of
+     * options).
+     *
+     * @throws NullPointerException     if {@code options} is null
+     * @throws IllegalArgumentException if {@code name} is null or blank, or the site exists with other options
+     *                                  (the message names the site and both options)
+     * @throws IllegalStateException    if this allocator is closed, or holds the most sites it can label
+     */
+    Site site(String name, SiteOptions options);
 
     /** A snapshot of the counters of every tier and of the big-block path. */
     AllocatorStats stats();
@@ -103,8 +123,10 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * exception. Checks that every block a user holds is live in the tier that owns it, that every
      * block in a thread cache or depot is live in its tier (a racing double free's second copy, which
      * leaves its cache dropped, is tolerated), that the counters add
-     * up (allocations minus frees is what is live, per tier and per class) and that the bytes reserved
-     * are the tiers', the big blocks' and the retained chunks' and within the limit. Exact when no
+     * up (allocations minus frees is what is live, per tier and per class; each tier's reserved bytes are
+     * its handed, cached and free bytes, see {@link TierStats}), that every block of a zero-on-free site's
+     * table is live, and that the bytes reserved are the tiers', the big blocks' and the retained chunks'
+     * and within the limit. Exact when no
      * other thread calls the allocator meanwhile; it takes each lock briefly, so it is safe but may
      * report a passing state as inconsistent while other threads run. Costs a pass over every chunk's
      * marks: not for hot paths.

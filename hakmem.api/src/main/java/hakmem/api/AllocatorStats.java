@@ -7,6 +7,11 @@ import java.util.NoSuchElementException;
  * A snapshot of an allocator's counters. {@link #toString()} is the readable {@link #report()}; the
  * components and the methods below give the exact numbers.
  *
+ * <p>Accounting: every byte reserved from the OS is live in a block (handed out), cached, free in a tier, or
+ * retained, so in a snapshot taken while no other thread calls the allocator
+ * {@code reservedBytes == handedBytes() + cachedBytes() + freeBytes() + retainedBytes}, and each tier's
+ * {@link TierStats} adds up the same way. Metadata is on the Java heap and reserves nothing.
+ *
  * @param concurrency   the variant in use
  * @param tiers         each tier in size order, then the big-block path ({@code "big"})
  * @param reservedBytes bytes mapped from the OS in all: the tiers', the big blocks' and {@code retainedBytes}
@@ -51,10 +56,25 @@ public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, lon
         return tiers.stream().mapToLong(TierStats::liveBytes).sum();
     }
 
+    /** Bytes handed out in all live blocks (their usable sizes). */
+    public long handedBytes() {
+        return tiers.stream().mapToLong(TierStats::handedBytes).sum();
+    }
+
+    /** Bytes of free blocks kept whole for reuse: thread caches, tiers' own caches, the big-block cache. */
+    public long cachedBytes() {
+        return tiers.stream().mapToLong(TierStats::cachedBytes).sum();
+    }
+
+    /** Bytes the tiers reserve that are neither handed out nor cached (see {@link TierStats#freeBytes()}). */
+    public long freeBytes() {
+        return tiers.stream().mapToLong(TierStats::freeBytes).sum();
+    }
+
     /**
      * A multi-line report for people: a header (variant, bytes reserved, retained and the limit, the
      * learner), the thread caches (TLS), a table of the tiers (allocations, frees, live blocks, live,
-     * handed, wasted and reserved bytes) and, for each tier with classes, a table of its classes (block
+     * handed, wasted, cached, free and reserved bytes) and, for each tier with classes, a table of its classes (block
      * size, allocations, frees, live blocks, live bytes, cached blocks, slabs, reserved bytes; classes
      * never used are left out). Counts and block sizes are exact, other bytes in B, KiB, MiB, GiB with
      * one decimal. Its layout may change between versions: read the components to process numbers.

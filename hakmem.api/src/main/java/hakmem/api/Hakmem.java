@@ -167,7 +167,8 @@ public final class Hakmem {
         /**
          * Whether every block is zeroed as it is freed (its whole usable size), so a secret freed by one
          * caller never reaches the next caller of that memory, whatever it asks for. Costs a write of
-         * every freed byte. {@code calloc} zeroes in any case. Default: the {@code hakmem.zeroOnFree}
+         * every freed byte. {@code calloc} zeroes in any case. To zero only the blocks of some sites, make
+         * them with {@link SiteOptions#zeroOnFree()} instead. Default: the {@code hakmem.zeroOnFree}
          * property, else false.
          */
         public Builder zeroOnFree(boolean zero) {
@@ -177,7 +178,8 @@ public final class Hakmem {
 
         /**
          * Whether {@code close()} with blocks still live throws {@link IllegalStateException} carrying the
-         * leak report (blocks and bytes per tier), after giving all memory back, instead of logging it as a
+         * leak report (blocks and bytes per tier, and per site in {@link #debug debug mode}), after giving all
+         * memory back, instead of logging it as a
          * warning through {@link System.Logger} "hakmem". Default: the {@code hakmem.failOnLeak} property,
          * else false.
          */
@@ -189,8 +191,9 @@ public final class Hakmem {
         /**
          * Debug mode: 16 guard bytes after every block,
          * checked when it is freed (a write past the end throws {@link IllegalStateException} naming the
-         * block's address and size, after freeing it); freed memory poisoned; one allocation in 64 records
-         * its stack, shown in the leak report. Every request takes the locked or cached path with a table
+         * block's address and size, after freeing it); freed memory poisoned; each live block's site kept,
+         * so the leak report counts blocks and bytes per site; one allocation in 64 records its stack, shown
+         * in the leak report. Every request takes the locked or cached path with a table
          * update: a mode for tests and investigations. Default: the {@code hakmem.debug} property, else false.
          */
         public Builder debug(boolean on) {

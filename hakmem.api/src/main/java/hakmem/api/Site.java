@@ -4,7 +4,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A call-site label, as hakmem's {@code hak_alloc_at(size, site)}: requests made through a site are
- * routed and accounted with its id. Blocks are freed through the allocator as usual.
+ * routed and accounted with its id. Blocks are freed through the allocator as usual; a site made with
+ * {@link SiteOptions#zeroOnFree()} has its blocks zeroed then.
  */
 public interface Site {
 
@@ -13,6 +14,9 @@ public interface Site {
 
     /** A small positive number unique per name within one allocator. */
     int id();
+
+    /** The options the site was created with ({@link SiteOptions#DEFAULT} for {@link Allocator#site(String)}). */
+    SiteOptions options();
 
     /** As {@link Allocator#malloc(long)}, labelled with this site. */
     long malloc(long size);

@@ -26,10 +26,12 @@ final class StatsReport {
         caches(out, s);
         out.append('\n');
 
-        Table tiers = new Table(1, "tier", "allocations", "frees", "live", "live bytes", "handed", "waste", "reserved");
+        Table tiers = new Table(1, "tier", "allocations", "frees", "live", "live bytes", "handed", "waste", "cached",
+                "free", "reserved");
         for (TierStats t : s.tiers()) {
             tiers.row(t.tier(), count(t.allocations()), count(t.frees()), count(t.liveBlocks()), bytes(t.liveBytes()),
-                    bytes(t.handedBytes()), bytes(t.wasteBytes()), bytes(t.reservedBytes()));
+                    bytes(t.handedBytes()), bytes(t.wasteBytes()), bytes(t.cachedBytes()), bytes(t.freeBytes()),
+                    bytes(t.reservedBytes()));
         }
         tiers.appendTo(out, "");
 

@@ -11,10 +11,10 @@ class StatsReportTest {
 
     @Test
     void aSmallTlsReport() {
-        TierStats tiny = new TierStats("tiny", 1500, 1200, 300, 9000, 9600, 2L << 20, List.of(
+        TierStats tiny = new TierStats("tiny", 1500, 1200, 300, 9000, 9600, 2L << 20, 384, (2L << 20) - 9600 - 384, List.of(
                 new ClassStats(16, 0, 0, 0, 0, 0, 0, 0),
                 new ClassStats(32, 1500, 1200, 300, 9000, 1, 65536, 12)));
-        TierStats big = new TierStats("big", 2, 1, 1, 3_000_000, 3_006_464, 3_006_464, List.of());
+        TierStats big = new TierStats("big", 2, 1, 1, 3_000_000, 3_006_464, 3_006_464, 0, 0, List.of());
         CacheStats caches = new CacheStats(2, 12, 384, 970, 30, 1, 0, 0, 4, 5, 6);
         AllocatorStats s = new AllocatorStats(Concurrency.TLS, List.of(tiny, big), 5_103_616, 0, 1L << 30,
                 "cap-tuner exploring", caches);
@@ -23,9 +23,9 @@ class StatsReportTest {
                 thread caches: threads 2, cached 12 blocks (384 B), hit rate 97.0% (hits 970, misses 30)
                   reclaimed 1, refused 0, duplicates 0, depot trades 4, away flushes 5, core lock sections 6
 
-                tier  allocations  frees  live  live bytes   handed    waste  reserved
-                tiny         1500   1200   300     8.8 KiB  9.4 KiB    600 B   2.0 MiB
-                big             2      1     1     2.9 MiB  2.9 MiB  6.3 KiB   2.9 MiB
+                tier  allocations  frees  live  live bytes   handed    waste  cached     free  reserved
+                tiny         1500   1200   300     8.8 KiB  9.4 KiB    600 B   384 B  2.0 MiB   2.0 MiB
+                big             2      1     1     2.9 MiB  2.9 MiB  6.3 KiB     0 B      0 B   2.9 MiB
 
                 tiny classes (1 never used, not shown):
                   block size  allocations  frees  live  live bytes  cached  slabs  reserved
@@ -42,12 +42,21 @@ class StatsReportTest {
                 hakmem LOCKED: reserved 0 B, retained 0 B, limit unlimited, learner off
                 thread caches: none (TLS only)
 
-                tier  allocations  frees  live  live bytes  handed  waste  reserved
-                tiny            0      0     0         0 B     0 B    0 B       0 B
+                tier  allocations  frees  live  live bytes  handed  waste  cached  free  reserved
+                tiny            0      0     0         0 B     0 B    0 B     0 B   0 B       0 B
 
                 tiny classes (1 never used, not shown):
                   none used
                 """, s.report());
+    }
+
+    @Test
+    void aTierThatDoesNotBreakDownItsMemoryCountsAllButItsLiveBlocksAsFree() {
+        TierStats t = new TierStats("third-party", 3, 1, 2, 100, 128, 4096, List.of());
+        assertEquals(0, t.cachedBytes());
+        assertEquals(4096 - 128, t.freeBytes());
+        TierStats sum = TierStats.sum("t", List.of(t, new TierStats("t", 1, 0, 1, 10, 16, 4096, 64, 4016, List.of())));
+        assertEquals(List.of(8192L, 144L, 64L, 7984L), List.of(sum.reservedBytes(), sum.handedBytes(), sum.cachedBytes(), sum.freeBytes()));
     }
 
     @Test

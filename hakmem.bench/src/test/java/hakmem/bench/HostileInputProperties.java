@@ -72,6 +72,10 @@ class HostileInputProperties {
     @Property(seed = "4141")
     void everyHostileCallGetsTheDocumentedOutcomeAndLeavesTheAllocatorConsistent(
             @ForAll("configs") Config config, @ForAll("ops") @Size(min = 10, max = 60) List<Op> ops) {
+        synchronized (TALLY) {
+            TALLY.computeIfAbsent("(tries) " + config.concurrency() + ", tiers " + (config.tiers() == null ? "all" : config.tiers()),
+                    k -> new TreeMap<>()).merge("tries", 1, Integer::sum);
+        }
         Hakmem.Builder b = Hakmem.builder().concurrency(config.concurrency()).learning(false);
         if (config.concurrency() != Concurrency.LOCKED) {
             b.shards(2);
@@ -86,6 +90,9 @@ class HostileInputProperties {
             for (Op op : ops) {
                 apply(a, op, live, freed, foreign);
                 a.verify();
+                synchronized (TALLY) {
+                    TALLY.computeIfAbsent("(verify after each call)", k -> new TreeMap<>()).merge("consistent", 1, Integer::sum);
+                }
                 for (var e : live.entrySet()) {
                     checkFill(e.getKey(), e.getValue());
                 }
@@ -284,7 +291,7 @@ class HostileInputProperties {
     @AfterContainer
     static void printTally() {
         StringBuilder sb = new StringBuilder("hostile calls, by class: outcomes\n");
-        TALLY.forEach((what, got) -> sb.append(String.format("  %-34s %s%n", what, got)));
+        TALLY.forEach((what, got) -> sb.append(String.format("  %-40s %s%n", what, got)));
         System.out.print(sb);
     }
 

@@ -380,7 +380,27 @@ final class L2Core implements TierCore {
             perClass.add(new ClassStats(SizeClass.BLOCK[c], allocations[c], frees[c], blocks, liveBytes[c],
                     runs[c], runs[c] * SizeClass.runBytes(c)));
         }
-        return new TierStats(L2TierProvider.ID, a, f, live, bytes, handed, chunks.reservedBytes(), perClass);
+        return new TierStats(L2TierProvider.ID, a, f, live, bytes, handed, chunks.reservedBytes(), 0, freeBytes(), perClass);
+    }
+
+    /**
+     * Bytes of held chunks not in a live block, from the chunks and runs themselves (not from the
+     * counters, so that stats can show the two agree): pages in no run (dirty or discarded, the spare
+     * chunk's included), and in each run its free blocks and the tail past its last whole block.
+     */
+    private long freeBytes() {
+        long free = 0;
+        for (int k = 0; k < chunkCount; k++) {
+            Chunk ch = chunkList[k];
+            free += (long) (Chunk.PAGES - Integer.bitCount(ch.used)) << SizeClass.PAGE_SHIFT;
+            for (int p = 0; p < Chunk.PAGES; p++) {
+                Run r = ch.runs[p];
+                if (r != null && r.firstPage == p) {
+                    free += (long) Long.bitCount(r.freeMask) * r.blockSize + r.bytes() - (long) r.capacity * r.blockSize;
+                }
+            }
+        }
+        return free;
     }
 
     @Override

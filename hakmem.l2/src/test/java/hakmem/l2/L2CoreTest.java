@@ -160,6 +160,9 @@ class L2CoreTest {
             assertEquals(2000 + 1900 + 30000, s.liveBytes());
             assertEquals(2 * 2048 + 32768, s.handedBytes());
             assertEquals(L2Core.CHUNK_SIZE, s.reservedBytes());
+            assertEquals(0, s.cachedBytes());
+            // Two runs (2 KiB blocks in 64 KiB, 32 KiB in 128 KiB: no tails) with their free blocks, 29 free pages.
+            assertEquals((65536 - 2 * 2048) + (131072 - 32768) + 29L * 65536, s.freeBytes());
             ClassStats c2k = s.classes().get(4);
             assertEquals(new ClassStats(2048, 3, 1, 2, 3900, 1, 65536), c2k);
             ClassStats c32k = s.classes().get(20);

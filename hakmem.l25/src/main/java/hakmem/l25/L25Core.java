@@ -498,10 +498,19 @@ final class L25Core implements TierCore {
             live += blocks;
             bytes += liveBytes[c];
             handed += blocks * classSize(c);
+            long cached = 0;
+            for (int s = 0; s < SHARDS; s++) {
+                cached += cachedCount[s * CLASSES + c];
+            }
             perClass.add(new ClassStats(classSize(c), allocations[c], frees[c], blocks, liveBytes[c], held[c],
-                    held[c] * classSize(c)));
+                    held[c] * classSize(c), cached));
         }
-        return new TierStats(L25TierProvider.ID, a, f, live, bytes, handed, chunks.reservedBytes(), perClass);
+        long free = 0; // pages in no block, live or cached, from the chunks' maps rather than the counters
+        for (int k = 0; k < chunkCount; k++) {
+            free += (long) (Chunk.PAGES - Integer.bitCount(chunkList[k].used)) << PAGE_SHIFT;
+        }
+        return new TierStats(L25TierProvider.ID, a, f, live, bytes, handed, chunks.reservedBytes(), cachedBytes, free,
+                perClass);
     }
 
     @Override

@@ -350,9 +350,12 @@ class L25CoreTest {
             assertEquals(650 * K, s.liveBytes());
             assertEquals(64 * K + 1024 * K, s.handedBytes());
             assertEquals(L25Core.CHUNK_SIZE, s.reservedBytes());
-            assertEquals(new ClassStats(64 * K, 2, 1, 1, 50 * K, 2, 128 * K), s.classes().get(0));
+            assertEquals(new ClassStats(64 * K, 2, 1, 1, 50 * K, 2, 128 * K, 1), s.classes().get(0), "the freed block is cached");
             assertEquals(new ClassStats(1024 * K, 1, 0, 1, 600 * K, 1, 1024 * K), s.classes().get(4));
             assertEquals(64 * K + 1024 * K - 650 * K, s.wasteBytes());
+            assertEquals(64 * K, s.cachedBytes());
+            assertEquals(L25Core.CHUNK_SIZE - 128 * K - 1024 * K, s.freeBytes(), "pages in no block");
+            assertEquals(s.reservedBytes(), s.handedBytes() + s.cachedBytes() + s.freeBytes());
         }
     }
 

@@ -429,8 +429,26 @@ final class TinyCore implements TierCore {
             liveBytes += k.liveBytes;
             handed += live * k.blockSize;
         }
-        return new TierStats(ID, allocations, frees, allocations - frees, liveBytes, handed, chunks.reservedBytes(),
-                perClass);
+        return new TierStats(ID, allocations, frees, allocations - frees, liveBytes, handed, chunks.reservedBytes(), 0,
+                freeBytes(), perClass);
+    }
+
+    /**
+     * Bytes of held chunks not in a live block, from the chunks and slabs themselves (not from the
+     * counters, so that stats can show the two agree): free slab slots, and in each slab its free blocks
+     * and the tail past its last whole block.
+     */
+    private long freeBytes() {
+        long free = 0;
+        for (Chunk c = chunkList; c != null; c = c.next) {
+            free += (long) Integer.bitCount(c.freeSlots) * Slab.SIZE;
+            for (Slab s : c.slabs) {
+                if (s != null) {
+                    free += (long) s.top * s.blockSize + (Slab.SIZE - (long) s.capacity * s.blockSize);
+                }
+            }
+        }
+        return free;
     }
 
     @Override

@@ -135,6 +135,9 @@ class TinyCoreTest {
             assertEquals(9 * 5 + 3 * 1000, s.liveBytes());
             assertEquals(9 * 8 + 3 * 1024, s.handedBytes());
             assertEquals(2L << 20, s.reservedBytes());
+            assertEquals(0, s.cachedBytes());
+            // Two slabs with their free blocks (8 B blocks fill 64 KiB exactly, 1024 B too), 30 free slots.
+            assertEquals((Slab.SIZE - 9 * 8) + (Slab.SIZE - 3 * 1024) + 30L * Slab.SIZE, s.freeBytes());
             assertEquals(SizeClass.COUNT, s.classes().size());
             ClassStats eight = s.classes().get(0);
             assertEquals(new ClassStats(8, 10, 1, 9, 45, 1, Slab.SIZE), eight);

@@ -15,6 +15,11 @@ import java.util.TreeMap;
  *
  * <p>Single-threaded: the variant serializes calls. Live blocks sit in an ordered map so an interior
  * address is told apart from an unknown one; big blocks are rare enough that this costs nothing.
+ *
+ * <p>Should the OS refuse to unmap a range ({@code munmap} can fail for want of memory to split a
+ * mapping), the range is kept, still counted in the budget, on a list of unreturned ranges that every
+ * {@link #trim()} tries again, and the call that unmapped goes on: a free or an eviction does not fail
+ * halfway, and nothing is lost from the accounts.
  */
 final class BigBlocks {
 
@@ -32,6 +37,12 @@ final class BigBlocks {
     private long[] cacheLength = new long[16];
     private int cached;
     private long cachedBytes;
+    /** Ranges the OS refused to unmap, {address, length} pairs in {@code unreturned[0 .. 2 * unreturnedCount)}. */
+    private long[] unreturned = new long[8];
+    private int unreturnedCount;
+    private long unreturnedBytes;
+    /** Times the OS refused an unmap or a discard. */
+    private long refusals;
     private long liveLength;
     private long liveRequested;
     private long allocations;
@@ -60,6 +71,7 @@ final class BigBlocks {
                     pages.discard(address, length);
                 } catch (RuntimeException | OutOfMemoryError refused) {
                     // The mapping is ours either way: zero it by hand rather than lose it.
+                    refusals++;
                     java.lang.foreign.MemorySegment.ofAddress(address).reinterpret(length).fill((byte) 0);
                 }
             }
@@ -112,13 +124,12 @@ final class BigBlocks {
         // Over-mapped for a large alignment: unmap the slack before and after the aligned block.
         long address = (mapping + alignment - 1) & -alignment;
         if (address > mapping) {
-            pages.unmap(mapping, address - mapping);
+            unmap(mapping, address - mapping);
         }
         long tail = mapping + span - (address + length);
         if (tail > 0) {
-            pages.unmap(address + length, tail);
+            unmap(address + length, tail);
         }
-        budget.give(span - length);
         return address;
     }
 
@@ -156,9 +167,38 @@ final class BigBlocks {
         }
     }
 
+    /** Unmaps a range and gives its bytes back to the budget, or keeps it as unreturned if the OS refuses. */
     private void unmap(long address, long length) {
-        pages.unmap(address, length);
+        try {
+            pages.unmap(address, length);
+        } catch (RuntimeException | OutOfMemoryError refused) {
+            refusals++;
+            if (2 * unreturnedCount == unreturned.length) {
+                unreturned = java.util.Arrays.copyOf(unreturned, unreturned.length * 2);
+            }
+            unreturned[2 * unreturnedCount] = address;
+            unreturned[2 * unreturnedCount + 1] = length;
+            unreturnedCount++;
+            unreturnedBytes += length;
+            return;
+        }
         budget.give(length);
+    }
+
+    /** Tries again to unmap the ranges the OS refused; those it refuses again stay. */
+    private void retryUnreturned() {
+        int n = unreturnedCount;
+        long[] ranges = java.util.Arrays.copyOf(unreturned, 2 * n);
+        unreturnedCount = 0;
+        unreturnedBytes = 0;
+        for (int i = 0; i < n; i++) {
+            unmap(ranges[2 * i], ranges[2 * i + 1]);
+        }
+    }
+
+    /** Times the OS refused to unmap or discard a range of this path (the ranges are kept, see the class). */
+    long refusals() {
+        return refusals;
     }
 
     long usableSize(long address) {
@@ -188,9 +228,10 @@ final class BigBlocks {
         evictCached(policy.bigCacheBlocks(), policy.bigCacheBytes());
     }
 
-    /** Unmaps every cached mapping. */
+    /** Unmaps every cached mapping, and tries again the ranges the OS refused to unmap. */
     void trim() {
         evictCached(0, 0);
+        retryUnreturned();
     }
 
     /**
@@ -199,12 +240,17 @@ final class BigBlocks {
      * once no call can be inside the allocator.
      */
     long[] close() {
-        long[] mappings = new long[2 * (live.size() + cached)];
+        long[] mappings = new long[2 * (live.size() + cached + unreturnedCount)];
         int n = 0;
         for (int i = 0; i < cached; i++) {
             mappings[n++] = cacheAddress[i];
             mappings[n++] = cacheLength[i];
         }
+        for (int i = 0; i < 2 * unreturnedCount; i++) {
+            mappings[n++] = unreturned[i];
+        }
+        unreturnedCount = 0;
+        unreturnedBytes = 0;
         for (Map.Entry<Long, Block> e : live.entrySet()) {
             mappings[n++] = e.getKey();
             mappings[n++] = e.getValue().length;
@@ -232,13 +278,13 @@ final class BigBlocks {
     private void unmapQuietly(long address, long length) {
         try {
             pages.unmap(address, length);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             // Nothing more to do: the range stays mapped until the process ends.
         }
     }
 
     TierStats stats() {
         return new TierStats(ID, allocations, frees, live.size(), liveRequested, liveLength,
-                liveLength + cachedBytes, List.of());
+                liveLength + cachedBytes + unreturnedBytes, cachedBytes, unreturnedBytes, List.of());
     }
 }

@@ -384,14 +384,20 @@ public final class ChunkSpace implements AutoCloseable {
             unmapQuietly(from, mapping + mappingLength - from);
         }
         PageSource os = pages;
-        return () -> kept.forEach(r -> os.unmap(r[0], r[1]));
+        return () -> kept.forEach(r -> {
+            try {
+                os.unmap(r[0], r[1]);
+            } catch (RuntimeException | OutOfMemoryError refused) {
+                // Nothing more to do: the range stays mapped until the process ends; the others go on.
+            }
+        });
     }
 
     /** Unmaps a range of a closing space; a refusal leaves it mapped (counted), and the close goes on. */
     private void unmapQuietly(long address, long length) {
         try {
             pages.unmap(address, length);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
             refusals++;
         }
     }

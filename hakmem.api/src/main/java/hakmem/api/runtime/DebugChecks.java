@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * size asked, checked when it is freed (a write past the end is reported with the block's address and
  * size), freed memory is poisoned so a use after free reads garbage, not stale data, and one allocation
  * in {@link #SAMPLE} records where it was made, for the leak report. A table of live blocks holds the
- * sizes asked (the tiers keep their own and do not say), which costs a map update per call: a mode for
- * tests and investigations, not production.
+ * sizes asked (the tiers keep their own and do not say) and the site of each block (so the leak report
+ * can say which sites leaked), which costs a map update per call: a mode for tests and investigations,
+ * not production.
  */
 final class DebugChecks {
 
@@ -22,7 +23,8 @@ final class DebugChecks {
     static final byte POISON = (byte) 0xDE;
     static final int SAMPLE = 64;
 
-    private record Block(long size, Throwable allocatedAt) {
+    /** A live block: the size asked, its site's id (0: none) and, for one in {@link #SAMPLE}, where it was made. */
+    private record Block(long size, int site, Throwable allocatedAt) {
     }
 
     private final ConcurrentHashMap<Long, Block> live = new ConcurrentHashMap<>();
@@ -33,11 +35,25 @@ final class DebugChecks {
         return size + GUARD;
     }
 
-    /** Writes the guard after {@code size} bytes of the fresh block {@code p} and records the block. */
-    void allocated(long p, long size) {
+    /** Writes the guard after {@code size} bytes of the fresh block {@code p} of site {@code site} and records the block. */
+    void allocated(long p, long size, int site) {
         MemorySegment.ofAddress(p + size).reinterpret(GUARD).fill(GUARD_BYTE);
         Throwable where = allocations.getAndIncrement() % SAMPLE == 0 ? new Throwable("allocated here") : null;
-        live.put(p, new Block(size, where));
+        live.put(p, new Block(size, site, where));
+    }
+
+    /**
+     * The live blocks by site id (0: no site): per id, {blocks, bytes asked}. Exact when no other thread
+     * allocates or frees meanwhile.
+     */
+    java.util.Map<Integer, long[]> liveBySite() {
+        java.util.Map<Integer, long[]> out = new java.util.HashMap<>();
+        for (Block b : live.values()) {
+            long[] n = out.computeIfAbsent(b.site(), k -> new long[2]);
+            n[0]++;
+            n[1] += b.size();
+        }
+        return out;
     }
 
     /** The size asked for the live block {@code p}, or -1 if it is no block this mode knows. */
@@ -74,8 +90,11 @@ final class DebugChecks {
         return true;
     }
 
-    /** Where some of the live blocks were allocated, for the leak report (at most {@code max}). */
-    List<String> sampledStacks(int max) {
+    /**
+     * Where some of the live blocks were allocated, for the leak report (at most {@code max}), each with its
+     * site's name from {@code siteNames}.
+     */
+    List<String> sampledStacks(int max, java.util.function.IntFunction<String> siteNames) {
         List<String> out = new ArrayList<>();
         for (var e : live.entrySet()) {
             if (out.size() == max) {
@@ -83,7 +102,8 @@ final class DebugChecks {
             }
             if (e.getValue().allocatedAt() != null) {
                 StringBuilder sb = new StringBuilder("block 0x").append(Long.toHexString(e.getKey())).append(" of ")
-                        .append(e.getValue().size()).append(" bytes, allocated at:");
+                        .append(e.getValue().size()).append(" bytes, site ").append(siteNames.apply(e.getValue().site()))
+                        .append(", allocated at:");
                 for (StackTraceElement f : e.getValue().allocatedAt().getStackTrace()) {
                     sb.append("\n    at ").append(f);
                 }

@@ -5,7 +5,9 @@ import hakmem.api.AllocatorStats;
 import hakmem.api.CacheStats;
 import hakmem.api.ClassStats;
 import hakmem.api.Concurrency;
+import hakmem.api.InvalidAddressException;
 import hakmem.api.Site;
+import hakmem.api.SiteOptions;
 import hakmem.api.TierStats;
 import hakmem.api.spi.Learner;
 import hakmem.api.spi.LearnerContext;
@@ -100,8 +102,22 @@ public final class PooledAllocator implements Allocator {
     private static final System.Logger LOG = System.getLogger("hakmem");
 
     private final Options options;
-    /** Frees that write to the block first (zeroOnFree, debug): one field, read by every free. */
-    private final boolean checkedFrees;
+    /**
+     * Frees that write to the block first (zeroOnFree, debug, a zero-on-free site): one field, read by
+     * every free. Not final: the first block of a zero-on-free site turns it on ({@link #noteSecret}), and
+     * it is never turned off. A plain write is enough: a free of that block happens after its allocation
+     * (the user's hand-over of the address orders them), so it reads true; a free that reads false is of
+     * a block allocated before, which is no such site's. (C2 folds no instance field of a plain class, a
+     * final one included, so the read costs what it did when the field was final.)
+     */
+    private boolean checkedFrees;
+    /** Whether a zero-on-free site has allocated; written before {@link #checkedFrees}, read only when that is set. */
+    private boolean secretSites;
+    /**
+     * The live blocks of zero-on-free sites, by address: a free takes its block out (of two racing frees
+     * one does) and zeroes it; a realloc that moves one gets its new block from the same site.
+     */
+    private final ConcurrentHashMap<Long, SiteLabel> secrets = new ConcurrentHashMap<>();
     /** Non-null in debug mode. */
     private final DebugChecks debug;
 
@@ -264,7 +280,7 @@ public final class PooledAllocator implements Allocator {
         }
         if (debug != null) {
             long p = allocateOrRelieve(DebugChecks.withGuard(size), alignment, site, zero);
-            debug.allocated(p, size);
+            debug.allocated(p, size, site);
             return p;
         }
         return allocateOrRelieve(size, alignment, site, zero);
@@ -417,17 +433,59 @@ public final class PooledAllocator implements Allocator {
         freeBlock(address);
     }
 
-    /** Debug mode's checks and poison, or zeroOnFree's zeroing, then the free. */
+    /**
+     * Debug mode's checks and poison (which overwrites a zero-on-free site's block too), or the zeroing of
+     * zeroOnFree or of a zero-on-free site's block, then the free. Only a block the free gives back is
+     * written: a zero-on-free site's block is one while it is in {@link #secrets}, and any other address
+     * is validated by {@code usableSize} (or debug mode's table) before anything is written.
+     */
     private void freeChecked(long address) {
+        SiteLabel secret = secretSites ? secrets.remove(address) : null;
         if (debug != null) {
             if (debug.free(address, this::freeBlock)) {
                 return;
             } // not a block debug mode handed out: the plain free throws the exact reason
-        } else {
-            // usableSize validates first: a bad address throws before anything is written.
-            MemorySegment.ofAddress(address).reinterpret(usableSize(address)).fill((byte) 0);
+        } else if (secret != null || options.zeroOnFree()) {
+            try {
+                // usableSize validates first: a bad address throws before anything is written.
+                MemorySegment.ofAddress(address).reinterpret(usableSize(address)).fill((byte) 0);
+                freeBlock(address);
+            } catch (RuntimeException | Error e) {
+                if (secret != null && !(e instanceof InvalidAddressException)) {
+                    secrets.putIfAbsent(address, secret); // a call racing close(), no heap: the caller still holds it
+                }
+                throw e;
+            }
+            return;
         }
         freeBlock(address);
+    }
+
+    /** A block of the zero-on-free site {@code site}, entered in {@link #secrets}. */
+    long allocateSecret(long size, long alignment, SiteLabel site, boolean zero) {
+        long p = allocate(size, alignment, site.id(), zero);
+        noteSecret(p, site);
+        return p;
+    }
+
+    /** A segment of the zero-on-free site {@code site}, its block entered in {@link #secrets}. */
+    MemorySegment segmentOfSecret(long byteSize, long byteAlignment, SiteLabel site) {
+        long p = allocate(byteSize, checkAlignment(byteAlignment), site.id(), false);
+        noteSecret(p, site);
+        return segment(p, byteSize);
+    }
+
+    private void noteSecret(long p, SiteLabel site) {
+        if (!secretSites) {
+            secretSites = true;
+            checkedFrees = true; // from now on every free looks its address up in the table
+        }
+        try {
+            secrets.put(p, site);
+        } catch (RuntimeException | Error e) {
+            free(p); // no heap for the entry: the block never reached the caller
+            throw e;
+        }
     }
 
     private void freeBlock(long address) {
@@ -496,7 +554,9 @@ public final class PooledAllocator implements Allocator {
         }
         // Validates the address before anything changes; a bad one throws here.
         long old = usableSize(address);
-        long moved = malloc(size);
+        // A zero-on-free site's block moves to another of that site; free zeroes the old one.
+        SiteLabel secret = secretSites ? secrets.get(address) : null;
+        long moved = secret != null ? secret.malloc(size) : malloc(size);
         MemorySegment.copy(segment(address, Math.min(old, size)), 0, segment(moved, size), 0, Math.min(old, size));
         free(address);
         return moved;
@@ -526,17 +586,41 @@ public final class PooledAllocator implements Allocator {
     @Override
     public Site site(String name) {
         life.checkOpen();
+        checkSiteName(name);
+        SiteLabel s = sites.get(name);
+        return s != null ? s : newSite(name, SiteOptions.DEFAULT);
+    }
+
+    @Override
+    public Site site(String name, SiteOptions options) {
+        life.checkOpen();
+        java.util.Objects.requireNonNull(options, "site options");
+        checkSiteName(name);
+        SiteLabel s = sites.get(name);
+        if (s == null) {
+            s = newSite(name, options);
+        }
+        if (!s.options().equals(options)) {
+            throw new IllegalArgumentException("site '" + name + "' exists with " + s.options() + ", not " + options);
+        }
+        return s;
+    }
+
+    private static void checkSiteName(String name) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("site name must not be blank: '" + name + "'");
         }
-        SiteLabel s = sites.get(name);
-        return s != null ? s : sites.computeIfAbsent(name, n -> {
+    }
+
+    /** The site {@code name}: a new one with {@code options}, or the one another thread made first. */
+    private SiteLabel newSite(String name, SiteOptions options) {
+        return sites.computeIfAbsent(name, n -> {
             int id = nextSite.getAndIncrement();
             if (id >= MAX_SITES) {
                 nextSite.decrementAndGet();
                 throw new IllegalStateException("too many sites (" + MAX_SITES + "); reuse Site objects: " + n);
             }
-            return new SiteLabel(this, n, id);
+            return new SiteLabel(this, n, id, options);
         });
     }
 
@@ -569,7 +653,8 @@ public final class PooledAllocator implements Allocator {
 
     /**
      * Replaces the cached tiers' counters with what users hold: cores count blocks in thread caches as
-     * live, the caches count allocations and the marks show the blocks users hold.
+     * live, the caches count allocations and the marks show the blocks users hold. The blocks the caches
+     * hold move from the cores' handed bytes to the cached bytes.
      */
     private void cachedTierStats(List<TierStats> out) {
         ClassTable table = caches.classes();
@@ -595,7 +680,8 @@ public final class PooledAllocator implements Allocator {
                 cachedBytes += n[3] * table.classSize[k];
             }
             out.set(t, new TierStats(core.tier(), allocations, allocations - live, live, liveBytes,
-                    core.handedBytes() - cachedBytes, core.reservedBytes(), classes));
+                    core.handedBytes() - cachedBytes, core.reservedBytes(), core.cachedBytes() + cachedBytes,
+                    core.freeBytes(), classes));
         }
     }
 
@@ -605,6 +691,14 @@ public final class PooledAllocator implements Allocator {
         if (caches != null) {
             caches.reclaimEndedThreads(); // ended threads' blocks go on first, as stats() sends them
             caches.verify();
+        }
+        for (var e : secrets.entrySet()) {
+            try {
+                usableSize(e.getKey());
+            } catch (InvalidAddressException notLive) {
+                throw ThreadCaches.inconsistent("block 0x" + Long.toHexString(e.getKey()) + " of zero-on-free site '"
+                        + e.getValue().name() + "' is in the table of such blocks but not live: " + notLive.getMessage());
+            }
         }
         AllocatorStats s = stats();
         long tierReserved = 0;
@@ -626,6 +720,10 @@ public final class PooledAllocator implements Allocator {
                             + bytes + " allocations/frees/live/bytes, the tier " + t.allocations() + "/" + t.frees() + "/"
                             + t.liveBlocks() + "/" + t.liveBytes());
                 }
+            }
+            if (t.handedBytes() + t.cachedBytes() + t.freeBytes() != t.reservedBytes() || t.cachedBytes() < 0 || t.freeBytes() < 0) {
+                throw ThreadCaches.inconsistent(t.tier() + " reserves " + t.reservedBytes() + " bytes but hands out "
+                        + t.handedBytes() + ", caches " + t.cachedBytes() + " and has " + t.freeBytes() + " free");
             }
             tierReserved += t.reservedBytes();
         }
@@ -670,6 +768,7 @@ public final class PooledAllocator implements Allocator {
             }
         } finally {
             releaseEverything();
+            secrets.clear();
         }
         if (leaks != null) {
             if (options.failOnLeak()) {
@@ -679,9 +778,12 @@ public final class PooledAllocator implements Allocator {
         }
     }
 
+    /** Sites the leak report names one by one; the rest are summed in one line. */
+    static final int LEAK_REPORT_SITES = 20;
+
     /**
-     * What is still live, per tier, or null when nothing is (or the allocator is closed already). Blocks
-     * are not labelled with their site once handed out, so the report cannot name sites.
+     * What is still live, per tier and, in debug mode, per site (the tiers do not keep a block's site once
+     * handed out; debug mode's table does), or null when nothing is (or the allocator is closed already).
      */
     String leakReport() {
         AllocatorStats s;
@@ -703,10 +805,37 @@ public final class PooledAllocator implements Allocator {
         }
         sb.setLength(sb.length() - 1);
         sb.append(". Their memory is given back to the OS: they must not be used.");
-        if (debug != null) {
-            for (String where : debug.sampledStacks(5)) {
-                sb.append('\n').append(where);
+        if (debug == null) {
+            sb.append("\nBlocks by site: need debug mode (Hakmem.builder().debug(true) or -Dhakmem.debug=true).");
+            return sb.toString();
+        }
+        java.util.Map<Integer, String> names = new java.util.HashMap<>();
+        for (SiteLabel site : sites.values()) {
+            names.put(site.id(), site.name());
+        }
+        java.util.function.IntFunction<String> siteName = id -> id == 0 ? "(no site)" : "'" + names.getOrDefault(id, "#" + id) + "'";
+        sb.append("\nBy site (bytes as asked; the tiers' bytes include debug mode's ").append(DebugChecks.GUARD)
+                .append(" guard bytes per block):");
+        List<java.util.Map.Entry<Integer, long[]>> bySite = new ArrayList<>(debug.liveBySite().entrySet());
+        bySite.sort((x, y) -> x.getValue()[1] != y.getValue()[1] ? Long.compare(y.getValue()[1], x.getValue()[1])
+                : Integer.compare(x.getKey(), y.getKey()));
+        long otherBlocks = 0, otherBytes = 0;
+        for (int i = 0; i < bySite.size(); i++) {
+            long[] n = bySite.get(i).getValue();
+            if (i < LEAK_REPORT_SITES) {
+                sb.append("\n  ").append(siteName.apply(bySite.get(i).getKey())).append(' ').append(n[0]).append(" blocks (")
+                        .append(n[1]).append(" bytes)");
+            } else {
+                otherBlocks += n[0];
+                otherBytes += n[1];
             }
+        }
+        if (bySite.size() > LEAK_REPORT_SITES) {
+            sb.append("\n  ").append(bySite.size() - LEAK_REPORT_SITES).append(" more sites ").append(otherBlocks)
+                    .append(" blocks (").append(otherBytes).append(" bytes)");
+        }
+        for (String where : debug.sampledStacks(5, siteName)) {
+            sb.append('\n').append(where);
         }
         return sb.toString();
     }
@@ -734,7 +863,11 @@ public final class PooledAllocator implements Allocator {
                 unmapSpace.run();
                 for (int i = 0; i < mappings.length; i += 2) {
                     if (mappings[i + 1] > 0) { // 0: unmapped at close already
-                        pages.unmap(mappings[i], mappings[i + 1]);
+                        try {
+                            pages.unmap(mappings[i], mappings[i + 1]);
+                        } catch (RuntimeException | OutOfMemoryError refused) {
+                            // Nothing more to do: the range stays mapped until the process ends; the others go on.
+                        }
                     }
                 }
             });

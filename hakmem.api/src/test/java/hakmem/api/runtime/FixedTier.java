@@ -11,8 +11,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** A tier of one 64-byte class over one chunk: enough for the runtime's thread caches. */
+/**
+ * A tier of one 64-byte class over one chunk: enough for the runtime's thread caches. With
+ * {@code discardOnTrim}, a trim that keeps the chunk discards its pages that hold no live block (one
+ * discard per run of such pages), as the real tiers do with free pages.
+ */
 final class FixedTier implements TierProvider {
+
+    private final boolean discardOnTrim;
+
+    FixedTier() {
+        this(false);
+    }
+
+    FixedTier(boolean discardOnTrim) {
+        this.discardOnTrim = discardOnTrim;
+    }
     @Override
     public String id() {
         return "fixed";
@@ -79,13 +93,27 @@ final class FixedTier implements TierProvider {
                     chunks.release(chunk);
                     chunk = 0;
                     free.clear();
+                } else if (chunk != 0 && discardOnTrim) {
+                    long page = chunks.pageSize();
+                    long runStart = -1;
+                    for (long at = chunk; at <= chunk + chunks.chunkSize(); at += page) {
+                        long from = at;
+                        boolean idle = at < chunk + chunks.chunkSize() && live.stream().noneMatch(
+                                p -> p >= from && p < from + page);
+                        if (idle && runStart < 0) {
+                            runStart = at;
+                        } else if (!idle && runStart >= 0) {
+                            chunks.discard(runStart, at - runStart);
+                            runStart = -1;
+                        }
+                    }
                 }
             }
 
             @Override
             public TierStats stats() {
                 return new TierStats("fixed", allocations, frees, live.size(), live.size() * 64L, live.size() * 64L,
-                        chunks.reservedBytes(), List.of());
+                        chunks.reservedBytes(), 0, free.size() * 64L, List.of());
             }
 
             @Override
