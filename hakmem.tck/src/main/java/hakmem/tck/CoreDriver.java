@@ -42,9 +42,12 @@ public final class CoreDriver implements AutoCloseable {
 
     /** Address space of the driver's chunk source unless told otherwise. */
     public static final long DEFAULT_CAPACITY = 1L << 30;
-    /** Blocks up to this size are filled whole; larger ones get a stamp every {@link #STRIDE} bytes and at the end. */
+    /**
+     * Blocks up to this size are filled whole; larger ones get a stamp of {@link #STAMP} bytes in each
+     * sixteenth (at least every page) and at the end: enough to see an overlap or a discarded page without
+     * faulting in every page of a megabyte block.
+     */
     private static final long DENSE = 64 * 1024;
-    private static final long STRIDE = 4096;
     private static final long STAMP = 64;
     /** Freed addresses remembered for {@link Op.Refree}. */
     private static final int FREED = 256;
@@ -500,10 +503,14 @@ public final class CoreDriver implements AutoCloseable {
             s.fill(b.pattern());
             return;
         }
-        for (long off = 0; off < b.usable(); off += STRIDE) {
+        for (long off = 0; off < b.usable(); off += stride(b)) {
             s.asSlice(off, Math.min(STAMP, b.usable() - off)).fill(b.pattern());
         }
         s.asSlice(b.usable() - STAMP).fill(b.pattern());
+    }
+
+    private static long stride(Block b) {
+        return Math.max(4096, b.usable() / 16);
     }
 
     private static void verify(Block b) {
@@ -512,7 +519,7 @@ public final class CoreDriver implements AutoCloseable {
             verify(b, s, 0, b.usable());
             return;
         }
-        for (long off = 0; off < b.usable(); off += STRIDE) {
+        for (long off = 0; off < b.usable(); off += stride(b)) {
             verify(b, s, off, Math.min(off + STAMP, b.usable()));
         }
         verify(b, s, b.usable() - STAMP, b.usable());
