@@ -54,8 +54,4 @@ final class Run {
     boolean isEmpty() {
         return freeMask == fullMask;
     }
-
-    int liveBlocks() {
-        return Long.bitCount(fullMask & ~freeMask);
-    }
 }

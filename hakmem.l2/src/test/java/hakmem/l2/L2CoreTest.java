@@ -3,6 +3,7 @@ package hakmem.l2;
 import hakmem.api.ClassStats;
 import hakmem.api.InvalidAddressException;
 import hakmem.api.InvalidAddressException.Reason;
+import hakmem.api.spi.ChunkSource;
 import hakmem.api.spi.TierProvider;
 import org.junit.jupiter.api.Test;
 
@@ -23,20 +24,51 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Specific cases of the l2 core: class table, alignment, errors, stats, retention and trim. */
+/**
+ * Specific cases of the l2 core beyond hakmem.tck's contract ({@link L2ContractTest}): class table,
+ * alignment, error messages, per-class stats, spare runs, dirty pages, the spare chunk, trim and close.
+ */
 class L2CoreTest {
+
+    private static final long[] CLASSES = L2CoreProperties.CLASSES;
+
+    /** One core on its own source; closing it checks every chunk went back. */
+    private record Fixture(ChunkSource source, L2Core core) implements AutoCloseable {
+        Fixture() {
+            this(L2Core.DEFAULT_DIRTY);
+        }
+
+        /** A core keeping at least {@code dirtyFloor} bytes of free pages undiscarded. */
+        Fixture(long dirtyFloor) {
+            this(ChunkSource.standalone(256L << 20), dirtyFloor);
+        }
+
+        private Fixture(ChunkSource source, long dirtyFloor) {
+            this(source, new L2Core(source, dirtyFloor));
+        }
+
+        @Override
+        public void close() {
+            try {
+                core.close();
+                assertEquals(0, source.reservedBytes(), "close() left chunks held");
+            } finally {
+                source.close();
+            }
+        }
+    }
 
     @Test
     void everySizeMapsToTheDocumentedClass() {
-        try (Harness h = new Harness()) {
+        try (Fixture h = new Fixture()) {
             for (long size = 1; size <= SizeClass.MAX_SIZE; size++) {
-                int expected = Harness.expectedClass(size, 1);
+                int expected = L2CoreProperties.expectedClass(size, 1);
                 assertEquals(expected, SizeClass.of(size), "class of " + size);
-                long p = h.core.allocate(size, size <= 8 ? 8 : 16, 0);
-                assertEquals(Harness.CLASSES[expected], h.core.usableSize(p), "usable size of " + size);
-                h.core.free(p);
+                long p = h.core().allocate(size, size <= 8 ? 8 : 16, 0);
+                assertEquals(CLASSES[expected], h.core().usableSize(p), "usable size of " + size);
+                h.core().free(p);
             }
-            h.core.checkInvariants();
+            L2Inspector.checkCore(h.core());
         }
     }
 
@@ -87,7 +119,7 @@ class L2CoreTest {
 
     @Test
     void alignmentPicksTheSmallestAlignedClass() {
-        try (Harness h = new Harness()) {
+        try (Fixture h = new Fixture()) {
             assertAligned(h, 1025, 512, 1536);
             assertAligned(h, 1025, 1024, 2048);
             assertAligned(h, 1, 4096, 4096);
@@ -95,65 +127,65 @@ class L2CoreTest {
             assertAligned(h, 20000, 8192, 24576);
             assertAligned(h, 100, 32768, 32768);
             assertAligned(h, 32768, 32768, 32768);
-            assertEquals(0, h.core.allocate(1, 65536, 0), "no class is 64 KiB aligned");
-            assertEquals(0, h.core.allocate(32768, 1L << 20, 0));
-            assertThrows(IllegalArgumentException.class, () -> h.core.allocate(100, 48, 0));
-            assertThrows(IllegalArgumentException.class, () -> h.core.allocate(100, 0, 0));
-            assertThrows(IllegalArgumentException.class, () -> h.core.allocate(0, 16, 0));
-            assertThrows(IllegalArgumentException.class, () -> h.core.allocate(32769, 16, 0));
-            h.core.checkInvariants();
+            assertEquals(0, h.core().allocate(1, 65536, 0), "no class is 64 KiB aligned");
+            assertEquals(0, h.core().allocate(32768, 1L << 20, 0));
+            assertThrows(IllegalArgumentException.class, () -> h.core().allocate(100, 48, 0));
+            assertThrows(IllegalArgumentException.class, () -> h.core().allocate(100, 0, 0));
+            assertThrows(IllegalArgumentException.class, () -> h.core().allocate(0, 16, 0));
+            assertThrows(IllegalArgumentException.class, () -> h.core().allocate(32769, 16, 0));
+            L2Inspector.checkCore(h.core());
         }
     }
 
-    private static void assertAligned(Harness h, long size, long alignment, long block) {
+    private static void assertAligned(Fixture h, long size, long alignment, long block) {
         for (int k = 0; k < 70; k++) { // past one run, so later blocks of the class are checked too
-            long p = h.core.allocate(size, alignment, 0);
+            long p = h.core().allocate(size, alignment, 0);
             assertEquals(0, p & (alignment - 1), size + " aligned " + alignment);
-            assertEquals(block, h.core.usableSize(p));
+            assertEquals(block, h.core().usableSize(p));
         }
     }
 
     @Test
     void errorsNameTheAddressAndTheReason() {
-        try (Harness h = new Harness()) {
-            long p = h.core.allocate(3000, 16, 0);
-            long q = h.core.allocate(3000, 16, 0);
-            InvalidAddressException interior = assertThrows(InvalidAddressException.class, () -> h.core.free(p + 16));
+        try (Fixture h = new Fixture()) {
+            long p = h.core().allocate(3000, 16, 0);
+            long q = h.core().allocate(3000, 16, 0);
+            InvalidAddressException interior = assertThrows(InvalidAddressException.class, () -> h.core().free(p + 16));
             assertEquals(Reason.INTERIOR, interior.reason());
             assertTrue(interior.getMessage().contains("0x" + Long.toHexString(p + 16)), interior.getMessage());
             assertTrue(interior.getMessage().contains("0x" + Long.toHexString(p)), "names the block too");
 
-            InvalidAddressException foreign = assertThrows(InvalidAddressException.class, () -> h.core.free(0x1000));
+            InvalidAddressException foreign = assertThrows(InvalidAddressException.class, () -> h.core().free(0x1000));
             assertEquals(Reason.UNKNOWN, foreign.reason());
             assertTrue(foreign.getMessage().contains("0x1000"), foreign.getMessage());
 
             long freePages = (p & -L2Core.CHUNK_SIZE) + 20 * SizeClass.PAGE_SIZE;
             assertEquals(Reason.UNKNOWN, assertThrows(InvalidAddressException.class,
-                    () -> h.core.free(freePages)).reason());
-            long tail = h.core.runOf(p).base + 21 * 3072; // 21 blocks of 3 KiB fill 63 KiB of the 64 KiB run
-            assertEquals(Reason.UNKNOWN, assertThrows(InvalidAddressException.class, () -> h.core.free(tail)).reason());
+                    () -> h.core().free(freePages)).reason());
+            long tail = h.core().runOf(p).base + 21 * 3072; // 21 blocks of 3 KiB fill 63 KiB of the 64 KiB run
+            assertEquals(Reason.UNKNOWN, assertThrows(InvalidAddressException.class, () -> h.core().free(tail)).reason());
 
-            h.core.free(p);
-            InvalidAddressException twice = assertThrows(InvalidAddressException.class, () -> h.core.free(p));
+            h.core().free(p);
+            InvalidAddressException twice = assertThrows(InvalidAddressException.class, () -> h.core().free(p));
             assertEquals(Reason.DOUBLE_FREE, twice.reason());
             assertTrue(twice.getMessage().contains(Long.toHexString(p)));
             assertEquals(Reason.DOUBLE_FREE, assertThrows(InvalidAddressException.class,
-                    () -> h.core.usableSize(p)).reason());
-            assertEquals(3072, h.core.usableSize(q));
-            h.core.free(q);
-            h.core.checkInvariants();
+                    () -> h.core().usableSize(p)).reason());
+            assertEquals(3072, h.core().usableSize(q));
+            h.core().free(q);
+            L2Inspector.checkCore(h.core());
         }
     }
 
     @Test
     void statsPerClass() {
-        try (Harness h = new Harness()) {
-            long a = h.core.allocate(2000, 16, 0);
-            h.core.allocate(2000, 16, 0);
-            h.core.allocate(1900, 16, 0);
-            h.core.allocate(30000, 16, 0);
-            h.core.free(a);
-            var s = h.core.stats();
+        try (Fixture h = new Fixture()) {
+            long a = h.core().allocate(2000, 16, 0);
+            h.core().allocate(2000, 16, 0);
+            h.core().allocate(1900, 16, 0);
+            h.core().allocate(30000, 16, 0);
+            h.core().free(a);
+            var s = h.core().stats();
             assertEquals(4, s.allocations());
             assertEquals(1, s.frees());
             assertEquals(3, s.liveBlocks());
@@ -174,131 +206,131 @@ class L2CoreTest {
 
     @Test
     void oneSpareRunPerClassIsKeptAndFurtherEmptyRunsAreDiscarded() {
-        try (Harness h = new Harness(0)) { // no dirty floor: 256 KiB held allows 32 KiB of dirty pages
-            long keeper = h.core.allocate(30000, 16, 0); // another run keeps the chunk mapped
+        try (Fixture h = new Fixture(0)) { // no dirty floor: 256 KiB held allows 32 KiB of dirty pages
+            long keeper = h.core().allocate(30000, 16, 0); // another run keeps the chunk mapped
             List<Long> blocks = new ArrayList<>();
             for (int k = 0; k < 3 * 64; k++) {
-                long p = h.core.allocate(1000, 16, 0);
+                long p = h.core().allocate(1000, 16, 0);
                 MemorySegment.ofAddress(p).reinterpret(1024).fill((byte) 0x5A);
                 blocks.add(p);
             }
-            long runA = h.core.runOf(blocks.get(0)).base;
-            long runB = h.core.runOf(blocks.get(64)).base;
-            assertEquals(4, h.core.stats().classes().stream().mapToLong(ClassStats::slabs).sum());
+            long runA = h.core().runOf(blocks.get(0)).base;
+            long runB = h.core().runOf(blocks.get(64)).base;
+            assertEquals(4, h.core().stats().classes().stream().mapToLong(ClassStats::slabs).sum());
             for (int k = 0; k < 128; k++) {
-                h.core.free(blocks.get(k));
+                h.core().free(blocks.get(k));
             }
-            h.core.checkInvariants();
+            L2Inspector.checkCore(h.core());
             // run A went spare, its bytes untouched; run B went back to the chunk, its pages discarded
-            assertEquals(65536, h.core.retainedBytes());
+            assertEquals(65536, L2Inspector.retainedBytes(h.core()));
             assertEquals(0x5A, MemorySegment.ofAddress(runA).reinterpret(8).get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(0, MemorySegment.ofAddress(runB).reinterpret(65536).get(ValueLayout.JAVA_LONG, 8));
-            assertNull(h.core.runOf(runB));
-            assertEquals(2, h.core.stats().classes().get(0).slabs());
+            assertNull(h.core().runOf(runB));
+            assertEquals(2, h.core().stats().classes().get(0).slabs());
 
             // the spare is reused before new pages are carved
             for (int k = 0; k < 64; k++) {
-                assertEquals(runA, h.core.runOf(h.core.allocate(1000, 16, 0)).base);
+                assertEquals(runA, h.core().runOf(h.core().allocate(1000, 16, 0)).base);
             }
-            assertEquals(0, h.core.retainedBytes());
-            h.core.checkInvariants();
-            h.core.free(keeper);
+            assertEquals(0, L2Inspector.retainedBytes(h.core()));
+            L2Inspector.checkCore(h.core());
+            h.core().free(keeper);
         }
     }
 
     @Test
     void emptyRunsPagesStayDirtyWithinTheBudgetAndTheNextRunReusesThem() {
-        try (Harness h = new Harness()) {
-            long keeper = h.core.allocate(30000, 16, 0);
+        try (Fixture h = new Fixture()) {
+            long keeper = h.core().allocate(30000, 16, 0);
             List<Long> blocks = new ArrayList<>();
             for (int k = 0; k < 3 * 64; k++) {
-                long p = h.core.allocate(1000, 16, 0);
+                long p = h.core().allocate(1000, 16, 0);
                 MemorySegment.ofAddress(p).reinterpret(1024).fill((byte) 0x5A);
                 blocks.add(p);
             }
-            long runB = h.core.runOf(blocks.get(64)).base;
+            long runB = h.core().runOf(blocks.get(64)).base;
             for (int k = 0; k < 128; k++) {
-                h.core.free(blocks.get(k));
+                h.core().free(blocks.get(k));
             }
-            assertEquals(65536, h.core.dirtyBytes(), "run B went back to its chunk undiscarded");
+            assertEquals(65536, L2Inspector.dirtyBytes(h.core()), "run B went back to its chunk undiscarded");
             assertEquals(0x5A, MemorySegment.ofAddress(runB).reinterpret(8).get(ValueLayout.JAVA_BYTE, 0));
-            assertNull(h.core.runOf(runB));
-            h.core.checkInvariants();
-            long p = h.core.allocate(4000, 16, 0); // a new one-page run: first fit is B's page
-            assertEquals(runB, h.core.runOf(p).base);
-            assertEquals(0, h.core.dirtyBytes());
-            h.core.checkInvariants();
-            h.core.trim();
-            h.core.checkInvariants();
-            h.core.free(p);
-            h.core.free(keeper);
+            assertNull(h.core().runOf(runB));
+            L2Inspector.checkCore(h.core());
+            long p = h.core().allocate(4000, 16, 0); // a new one-page run: first fit is B's page
+            assertEquals(runB, h.core().runOf(p).base);
+            assertEquals(0, L2Inspector.dirtyBytes(h.core()));
+            L2Inspector.checkCore(h.core());
+            h.core().trim();
+            L2Inspector.checkCore(h.core());
+            h.core().free(p);
+            h.core().free(keeper);
             for (int k = 128; k < 192; k++) {
-                h.core.free(blocks.get(k));
+                h.core().free(blocks.get(k));
             }
-            h.core.trim();
-            assertEquals(0, h.source.reservedBytes());
+            h.core().trim();
+            assertEquals(0, h.source().reservedBytes());
         }
     }
 
     @Test
     void oneUnusedChunkIsKeptAsTheSpareAndTrimReleasesIt() {
-        try (Harness h = new Harness(0)) {
+        try (Fixture h = new Fixture(0)) {
             List<Long> blocks = new ArrayList<>();
             for (int k = 0; k < 64 * 3; k++) {
-                blocks.add(h.core.allocate(32768, 16, 0)); // 4 per 128 KiB run, 16 runs per chunk: 3 chunks
+                blocks.add(h.core().allocate(32768, 16, 0)); // 4 per 128 KiB run, 16 runs per chunk: 3 chunks
             }
-            assertEquals(3 * L2Core.CHUNK_SIZE, h.source.reservedBytes());
+            assertEquals(3 * L2Core.CHUNK_SIZE, h.source().reservedBytes());
             for (long p : blocks) {
-                h.core.free(p);
+                h.core().free(p);
             }
-            h.core.checkInvariants();
+            L2Inspector.checkCore(h.core());
             // chunk 0 keeps the first run as the class's spare, chunk 2 the last (current) run, and chunk 1,
             // emptied first, stays mapped as the spare chunk
-            assertEquals(2, h.core.stats().classes().get(20).slabs());
-            assertEquals(3, h.core.chunkCount());
-            assertEquals(0, h.core.dirtyBytes(), "no dirty floor: 256 KiB of runs allow 32 KiB");
-            assertEquals(h.core.runOf(blocks.get(0)).base, blocks.get(0));
-            assertNotNull(h.core.runOf(blocks.get(191)));
-            assertNull(h.core.runOf(blocks.get(64)), "chunk 1 has no run");
-            assertNotNull(h.source.attachment(blocks.get(64)), "but is still held");
-            h.core.trim();
-            assertEquals(0, h.source.reservedBytes());
+            assertEquals(2, h.core().stats().classes().get(20).slabs());
+            assertEquals(3, L2Inspector.chunkCount(h.core()));
+            assertEquals(0, L2Inspector.dirtyBytes(h.core()), "no dirty floor: 256 KiB of runs allow 32 KiB");
+            assertEquals(h.core().runOf(blocks.get(0)).base, blocks.get(0));
+            assertNotNull(h.core().runOf(blocks.get(191)));
+            assertNull(h.core().runOf(blocks.get(64)), "chunk 1 has no run");
+            assertNotNull(h.source().attachment(blocks.get(64)), "but is still held");
+            h.core().trim();
+            assertEquals(0, h.source().reservedBytes());
         }
     }
 
     @Test
     void trimReleasesEmptyRunsAndChunks() {
-        try (Harness h = new Harness()) {
+        try (Fixture h = new Fixture()) {
             List<Long> blocks = new ArrayList<>();
             for (int k = 0; k < 2000; k++) {
-                blocks.add(h.core.allocate(1 + (k * 7919L) % SizeClass.MAX_SIZE, 16, 0));
+                blocks.add(h.core().allocate(1 + (k * 7919L) % SizeClass.MAX_SIZE, 16, 0));
             }
-            assertTrue(h.source.reservedBytes() > L2Core.CHUNK_SIZE);
+            assertTrue(h.source().reservedBytes() > L2Core.CHUNK_SIZE);
             long kept = blocks.remove(1234);
             for (long p : blocks) {
-                h.core.free(p);
+                h.core().free(p);
             }
-            h.core.checkInvariants();
-            h.core.trim();
-            h.core.checkInvariants();
-            assertEquals(L2Core.CHUNK_SIZE, h.source.reservedBytes(), "only the chunk of the live block stays");
-            assertEquals(1, h.core.stats().classes().stream().mapToLong(ClassStats::slabs).sum());
-            h.core.free(kept);
-            assertNotEquals(0, h.source.reservedBytes(), "an empty current run stays until trim");
-            h.core.trim();
-            assertEquals(0, h.source.reservedBytes());
-            assertNotEquals(0, h.core.allocate(100, 16, 0), "usable after trim");
+            L2Inspector.checkCore(h.core());
+            h.core().trim();
+            L2Inspector.checkCore(h.core());
+            assertEquals(L2Core.CHUNK_SIZE, h.source().reservedBytes(), "only the chunk of the live block stays");
+            assertEquals(1, h.core().stats().classes().stream().mapToLong(ClassStats::slabs).sum());
+            h.core().free(kept);
+            assertNotEquals(0, h.source().reservedBytes(), "an empty current run stays until trim");
+            h.core().trim();
+            assertEquals(0, h.source().reservedBytes());
+            assertNotEquals(0, h.core().allocate(100, 16, 0), "usable after trim");
         }
     }
 
     @Test
     void closeReleasesEverythingAndRefusesFurtherAllocation() {
-        try (Harness h = new Harness()) {
-            long p = h.core.allocate(5000, 16, 0);
-            h.core.close();
-            assertEquals(0, h.source.reservedBytes());
-            assertEquals(Reason.UNKNOWN, assertThrows(InvalidAddressException.class, () -> h.core.free(p)).reason());
-            assertThrows(IllegalStateException.class, () -> h.core.allocate(5000, 16, 0));
+        try (Fixture h = new Fixture()) {
+            long p = h.core().allocate(5000, 16, 0);
+            h.core().close();
+            assertEquals(0, h.source().reservedBytes());
+            assertEquals(Reason.UNKNOWN, assertThrows(InvalidAddressException.class, () -> h.core().free(p)).reason());
+            assertThrows(IllegalStateException.class, () -> h.core().allocate(5000, 16, 0));
         }
     }
 
@@ -308,7 +340,7 @@ class L2CoreTest {
         assertEquals("l2", provider.id());
         assertEquals(32768, provider.maxSize());
         assertTrue(provider.description().startsWith("l2"));
-        try (var source = hakmem.api.spi.ChunkSource.standalone(8L << 20)) {
+        try (var source = ChunkSource.standalone(8L << 20)) {
             var core = provider.create(source);
             long p = core.allocate(1500, 16, 7);
             assertEquals(1536, core.usableSize(p));

@@ -1,139 +1,75 @@
 package hakmem.l25;
 
-import hakmem.l25.Harness.Alloc;
-import hakmem.l25.Harness.Block;
-import hakmem.l25.Harness.DoubleFree;
-import hakmem.l25.Harness.Free;
-import hakmem.l25.Harness.Interior;
-import hakmem.l25.Harness.Op;
-import hakmem.l25.Harness.Slack;
-import hakmem.l25.Harness.Stray;
-import hakmem.l25.Harness.Trim;
+import hakmem.api.ClassStats;
+import hakmem.api.spi.ChunkSource;
+import hakmem.api.spi.TierCore;
+import hakmem.api.spi.TierProvider;
+import hakmem.tck.Block;
+import hakmem.tck.CoreDriver;
+import hakmem.tck.Op;
+import hakmem.tck.Operations;
+import hakmem.tck.TierCoreContract;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
-import net.jqwik.api.constraints.Size;
 
 import java.util.List;
-import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Stateful properties of one l25 core driven alone against the model in {@link Harness}. */
+/**
+ * Properties of the l25 tier beyond hakmem.tck's contract (run in {@link L25ContractTest} and
+ * {@link L25NoCacheContractTest}): natural alignment, the rounding slack W_MAX, the shard of each
+ * block's site, and what a core keeps in its caches and dirty pages, at several budgets.
+ */
 class L25CoreProperties {
+
+    static final long PAGE = 64 * 1024;
+    static final long MAX = 1024 * 1024;
+    /** The documented classes, written out again so the tests do not trust the core's table. */
+    static final long[] CLASSES = {PAGE, 2 * PAGE, 4 * PAGE, 8 * PAGE, 16 * PAGE};
+
+    /** The l25 tier with cores caching {@code retained} bytes of freed blocks and a dirty floor of {@code dirty}. */
+    static TierProvider withBudgets(long retained, long dirty) {
+        return new TierProvider() {
+            @Override
+            public String id() {
+                return L25TierProvider.ID;
+            }
+
+            @Override
+            public long maxSize() {
+                return L25Core.MAX_SIZE;
+            }
+
+            @Override
+            public TierCore create(ChunkSource chunks) {
+                return new L25Core(chunks, retained, dirty);
+            }
+        };
+    }
+
+    /** Smallest documented class holding {@code size} whose blocks are {@code alignment}-aligned, or -1. */
+    static int smallestClass(long size, long alignment) {
+        for (int c = 0; c < CLASSES.length; c++) {
+            if (CLASSES[c] >= size && CLASSES[c] >= alignment) {
+                return c;
+            }
+        }
+        return -1;
+    }
 
     @Provide
     Arbitrary<List<Op>> operations() {
-        Arbitrary<Op> alloc = Combinators.combine(
-                Arbitraries.frequencyOf(
-                        Tuple.of(8, Arbitraries.longs().between(32 * 1024 + 1, Harness.MAX)),
-                        Tuple.of(1, Arbitraries.longs().between(1, 32 * 1024))),
-                Arbitraries.frequencyOf(
-                        Tuple.of(8, Arbitraries.just(4)),
-                        Tuple.of(2, Arbitraries.integers().between(5, 22))),
-                Arbitraries.integers().between(0, 7))
-                .as(Alloc::new);
-        Arbitrary<Integer> pick = Arbitraries.integers().between(0, 1000);
-        Arbitrary<Op> op = Arbitraries.frequencyOf(
-                Tuple.of(10, alloc),
-                Tuple.of(8, pick.map(Free::new)),
-                Tuple.of(1, pick.map(DoubleFree::new)),
-                Tuple.of(1, Combinators.combine(pick, Arbitraries.longs().between(0, Harness.MAX)).as(Interior::new)),
-                Tuple.of(1, Combinators.combine(Arbitraries.of(true, false), Arbitraries.longs()).as(Stray::new)),
-                Tuple.of(1, Arbitraries.just(new Trim())),
-                Tuple.of(1, Arbitraries.of(1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 8.0).map(Slack::new)),
-                Tuple.of(1, Combinators.combine(Arbitraries.longs().between(1, Harness.MAX),
-                        Arbitraries.integers().between(1, 24), Arbitraries.integers().between(0, 7))
-                        .as(Harness.Burst::new)),
-                Tuple.of(1, Combinators.combine(pick, Arbitraries.integers().between(1, 24)).as(Harness.Drain::new)));
-        return op.list().ofMinSize(1).ofMaxSize(120);
+        return Operations.sequences(MAX, new long[0], 1);
     }
 
-    /** Invariant 1: live blocks never overlap; each is a whole block of its class in the core's chunks, in its site's shard. */
-    @Property
-    void liveBlocksAreDisjointAndWholeBlocksOfTheirClass(@ForAll("operations") List<Op> ops) {
-        try (Harness h = new Harness()) {
-            for (Op op : ops) {
-                h.apply(op);
-                h.checkPlacement();
-            }
-            h.freeAll();
-        }
-    }
-
-    /** Invariant 2: blocks are aligned (naturally, so as asked) and large enough; classes within W_MAX (in alloc). */
-    @Property
-    void blocksAreAlignedAndLargeEnough(@ForAll("operations") List<Op> ops) {
-        try (Harness h = new Harness()) {
-            for (Op op : ops) {
-                h.apply(op);
-                h.checkAlignmentAndSize();
-            }
-        }
-    }
-
-    /** Invariant 3: page bitmaps, caches and counters agree (checkInvariants); stats equal the model's counts. */
-    @Property
-    void countsMatchTheModel(@ForAll("operations") List<Op> ops,
-                             @ForAll @LongRange(min = 0, max = 8L << 20) long retained) {
-        try (Harness h = new Harness(retained)) {
-            for (Op op : ops) {
-                h.apply(op);
-                h.checkCounts();
-            }
-        }
-    }
-
-    /** Invariant 4: double, foreign and interior frees throw with the right reason and change nothing. */
-    @Property
-    void badFreesAreRejectedWithoutChange(@ForAll("operations") List<Op> ops,
-                                          @ForAll @IntRange(min = 0, max = 1000) int pick,
-                                          @ForAll @LongRange(min = 1, max = 1 << 20) long delta) {
-        try (Harness h = new Harness()) {
-            for (Op op : ops) {
-                h.apply(op);
-                h.apply(new DoubleFree(pick));
-                h.apply(new Interior(pick, delta));
-                h.apply(new Stray(false, delta * 4096 + pick));
-                h.apply(new Stray(true, -delta));
-            }
-            h.checkCounts();
-        }
-    }
-
-    /**
-     * Invariant 5: churn at a fixed live set (free a random block, allocate a random size of the same
-     * class from a random site) takes freed blocks or their pages back: reserved bytes never exceed
-     * what the live set took, whatever the cache budget (0 sends every free back to its chunk).
-     */
-    @Property
-    void churnAtAFixedLiveSetDoesNotGrow(
-            @ForAll @Size(min = 1, max = 60) List<@LongRange(min = 1, max = 1 << 20) Long> sizes,
-            @ForAll("budgets") long retained, @ForAll long seed) {
-        try (Harness h = new Harness(retained)) {
-            Random random = new Random(seed);
-            for (long size : sizes) {
-                h.alloc(size, 16, random.nextInt(8));
-            }
-            long reserved = h.source.reservedBytes();
-            for (int step = 0; step < 150; step++) {
-                Block victim = h.pickLive(random.nextInt(h.live.size()));
-                int c = victim.sizeClass();
-                long low = c == 0 ? 1 : Harness.CLASSES[c - 1] + 1;
-                h.free(victim.address());
-                h.alloc(low + random.nextLong(Harness.CLASSES[c] - low + 1), 16, random.nextInt(8));
-                assertTrue(h.source.reservedBytes() <= reserved, "churn grew reserved bytes from " + reserved
-                        + " to " + h.source.reservedBytes());
-            }
-            h.checkCounts();
-        }
+    @Provide
+    Arbitrary<Double> slacks() {
+        return Arbitraries.of(1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 8.0);
     }
 
     @Provide
@@ -142,39 +78,88 @@ class L25CoreProperties {
     }
 
     /**
-     * Invariant 6: freed blocks beyond the cache budget go back to their chunks at once, free pages
-     * beyond the dirty budget are discarded, no chunk but the spare is held without a block; trim()
-     * keeps exactly the live blocks, and with none the core holds no chunk.
+     * Every block is naturally aligned, of the smallest class holding its size and alignment or a larger
+     * one only within the rounding slack (set before the run and changed halfway), a whole block of that
+     * class in the shard of its site; 0 above 1 MiB of alignment.
      */
-    @Property
-    void freedPagesGoBackAndTrimReleasesEverything(@ForAll("operations") List<Op> ops,
-                                                    @ForAll("budgets") long retained) {
-        try (Harness h = new Harness(retained)) {
-            for (Op op : ops) {
-                h.apply(op);
-                assertTrue(h.core.cachedBytes() <= retained && h.core.dirtyBytes() <= h.core.dirtyBudget());
+    @Property(seed = TierCoreContract.SEED)
+    void blocksAreNaturallyAlignedWithinTheSlackInTheirSitesShard(@ForAll("operations") List<Op> ops,
+                                                                  @ForAll("slacks") double first,
+                                                                  @ForAll("slacks") double second) {
+        try (CoreDriver d = new CoreDriver(new L25TierProvider(), CoreDriver.DEFAULT_CAPACITY, L25Inspector.INSTANCE)) {
+            L25Core core = (L25Core) d.core();
+            core.roundingSlack(first);
+            for (int i = 0; i < ops.size(); i++) {
+                if (i == ops.size() / 2) {
+                    core.roundingSlack(second);
+                    assertEquals(second, core.roundingSlack());
+                }
+                switch (ops.get(i)) {
+                    case Op.Alloc a -> {
+                        long alignment = a.alignLog() < 0 ? CoreDriver.plainAlignment(a.size()) : 1L << a.alignLog();
+                        checkBlock(core, a.size(), alignment, a.site(), d.allocate(a.size(), alignment, a.site()));
+                    }
+                    case Op.Burst b -> {
+                        for (int k = 0; k < b.count(); k++) {
+                            checkBlock(core, b.size(), 16, b.site(), d.allocate(b.size(), CoreDriver.plainAlignment(b.size()), b.site()));
+                        }
+                    }
+                    default -> d.apply(ops.get(i));
+                }
             }
-            h.core.trim();
-            h.checkCounts();
-            h.checkPlacement();
-            assertEquals(0, h.core.cachedBytes());
-            long held = h.core.stats().classes().stream().mapToLong(cs -> cs.slabs()).sum();
-            assertEquals(h.live.size(), held, "trim must keep exactly the live blocks");
+        }
+    }
 
-            h.freeAll();
-            h.checkCounts();
-            assertTrue(h.core.cachedBytes() <= retained && h.core.dirtyBytes() <= h.core.dirtyBudget());
+    private static void checkBlock(L25Core core, long size, long alignment, int site, Block b) {
+        int smallest = smallestClass(size, alignment);
+        if (b == null) {
+            assertEquals(-1, smallest, "size " + size + " aligned " + alignment + " has class " + smallest);
+            return;
+        }
+        int c = Long.numberOfTrailingZeros(b.usable() / PAGE);
+        assertEquals(CLASSES[c], b.usable(), b + ": usable size is a documented class");
+        assertTrue(c >= smallest, b + ": class too small for " + size + " aligned " + alignment);
+        assertTrue(c == smallest || b.usable() <= core.roundingSlack() * size,
+                b + ": class exceeds W_MAX " + core.roundingSlack());
+        assertEquals(0, b.address() & (b.usable() - 1), b + ": natural alignment");
+        for (long off = 0; off < b.usable(); off += PAGE) {
+            assertEquals(b.address(), L25Inspector.blockAt(core, b.address() + off), b + ": page of the block");
+            assertEquals(c, L25Inspector.classAt(core, b.address() + off), b + ": class of the block's pages");
+        }
+        assertEquals(site & (L25Core.SHARDS - 1), L25Inspector.shardOf(core, b.address()), b + ": shard of the site");
+    }
+
+    /**
+     * Freed blocks beyond the cache budget go back to their chunks at once and free pages beyond the dirty
+     * budget are discarded (the inspector checks both after every step); trim() keeps exactly the live
+     * blocks; with none, no chunk but those of cached blocks and the spare is held.
+     */
+    @Property(seed = TierCoreContract.SEED)
+    void cachesStayWithinBudgetAndTrimKeepsExactlyTheLiveBlocks(@ForAll("operations") List<Op> ops,
+                                                               @ForAll("budgets") long retained) {
+        try (CoreDriver d = new CoreDriver(withBudgets(retained, retained), CoreDriver.DEFAULT_CAPACITY,
+                L25Inspector.INSTANCE)) {
+            L25Core core = (L25Core) d.core();
+            for (Op op : ops) {
+                d.apply(op);
+                d.checkInternals();
+            }
+            d.trim();
+            assertEquals(0, L25Inspector.cachedBytes(core));
+            long held = core.stats().classes().stream().mapToLong(ClassStats::slabs).sum();
+            assertEquals(d.live().size(), held, "trim must keep exactly the live blocks");
+
+            d.freeAll();
+            d.checkStats();
             int cachedBlocks = 0;
             for (int s = 0; s < L25Core.SHARDS; s++) {
                 for (int c = 0; c < L25Core.CLASSES; c++) {
-                    cachedBlocks += h.core.cachedCount(s, c);
+                    cachedBlocks += L25Inspector.cachedCount(core, s, c);
                 }
             }
-            assertTrue(h.core.chunkCount() <= cachedBlocks + 1, "chunks held beyond those of cached blocks and the spare");
-            h.core.trim();
-            h.checkCounts();
-            assertEquals(0, h.source.reservedBytes(), "trim with no live block must release every chunk");
-            assertEquals(0, h.core.chunkCount());
+            assertTrue(L25Inspector.chunkCount(core) <= cachedBlocks + 1, "chunks held beyond those of cached blocks and the spare");
+            d.trim();
+            assertEquals(0, d.source().heldBytes(), "trim with no live block must release every chunk");
         }
     }
 }

@@ -76,12 +76,4 @@ final class Slab {
     static long magicFor(int blockSize) {
         return (1L << 32) / blockSize + 1;
     }
-
-    int liveCount() {
-        return capacity - top;
-    }
-
-    boolean isLive(int i) {
-        return requested[i] != 0;
-    }
 }

@@ -1,5 +1,7 @@
 package hakmem.tiny;
 
+import hakmem.tck.Block;
+import hakmem.tck.CoreDriver;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,16 +63,16 @@ class SizeClassTest {
         assertTrue(chosen <= 0.125, "mean waste " + chosen);
         assertTrue(pow2 > 0.2, "the comparison set changed: " + pow2);
         // The same figure measured on the live core: allocate each size once and read the stats.
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = new CoreDriver(new TinyTierProvider())) {
             for (int size = 8; size <= 1000; size++) {
-                h.allocate(size, CoreHarness.plainAlignment(size));
+                h.allocate(size, CoreDriver.plainAlignment(size), 0);
             }
             double measured = 0;
-            for (CoreHarness.Block b : h.live) {
-                measured += (b.blockSize() - b.size()) / (double) b.blockSize();
+            for (Block b : h.live()) {
+                measured += (b.usable() - b.size()) / (double) b.usable();
             }
-            assertEquals(chosen, measured / h.live.size(), 1e-12);
-            var stats = h.core.stats();
+            assertEquals(chosen, measured / h.live().size(), 1e-12);
+            var stats = h.core().stats();
             assertEquals(stats.handedBytes() - stats.liveBytes(), stats.wasteBytes());
             h.freeAll();
         }

@@ -1,19 +1,13 @@
 package hakmem.tiny;
 
 import hakmem.api.ClassStats;
-import hakmem.tiny.CoreHarness.Alloc;
-import hakmem.tiny.CoreHarness.Block;
-import hakmem.tiny.CoreHarness.Burst;
-import hakmem.tiny.CoreHarness.DoubleFree;
-import hakmem.tiny.CoreHarness.Foreign;
-import hakmem.tiny.CoreHarness.Free;
-import hakmem.tiny.CoreHarness.FreeMany;
-import hakmem.tiny.CoreHarness.Interior;
-import hakmem.tiny.CoreHarness.Op;
-import hakmem.tiny.CoreHarness.Trim;
+import hakmem.tck.Block;
+import hakmem.tck.CoreDriver;
+import hakmem.tck.Op;
+import hakmem.tck.Operations;
+import hakmem.tck.TierCoreContract;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -21,178 +15,113 @@ import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
+import java.util.Arrays;
 import java.util.List;
 
-import static hakmem.tiny.CoreHarness.check;
-
 /**
- * Stateful properties of {@link TinyCore} driven alone on a standalone chunk source, against the model
- * in {@link CoreHarness}. Each property runs random operation sequences and asserts one invariant after
- * every operation; tries come from {@code jqwik.tries.default}.
+ * Properties of the tiny tier beyond hakmem.tck's contract (run in {@link TinyContractTest}): which class
+ * and slab each block comes from, how many slabs a class may hold under churn, and the empty slabs it
+ * keeps. Driven by the kit's {@link CoreDriver}, so every step is checked against the contract too.
  */
 class TinyCoreProperties {
 
-    // ------------------------------------------------------------------ generators
+    private static final long[] CLASSES = Arrays.stream(SizeClass.BLOCK_SIZES).asLongStream().toArray();
 
-    private static Arbitrary<Long> sizes() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.longs().between(1, TinyCore.MAX_SIZE)),
-                Tuple.of(2, Arbitraries.longs().between(1, 16)),
-                Tuple.of(1, Arbitraries.of(1L, 8L, 9L, 16L, 17L, 48L, 49L, 128L, 129L, 896L, 897L, 1023L, 1024L)));
+    private static CoreDriver driver() {
+        return new CoreDriver(new TinyTierProvider(), CoreDriver.DEFAULT_CAPACITY, TinyInspector.INSTANCE);
     }
 
-    private static Arbitrary<Op> alloc() {
-        Arbitrary<Integer> alignLog = Arbitraries.frequencyOf(
-                Tuple.of(8, Arbitraries.just(-1)), Tuple.of(2, Arbitraries.integers().between(0, 12)));
-        return Combinators.combine(sizes(), alignLog).as(Alloc::new);
-    }
-
-    private static Arbitrary<Op> burst() {
-        return Combinators.combine(sizes(), Arbitraries.integers().between(1, 150)).as(Burst::new);
-    }
-
-    private static Arbitrary<Integer> picks() {
-        return Arbitraries.integers().between(0, 1 << 20);
-    }
-
-    private static Arbitrary<Op> free() {
-        return picks().map(Free::new);
-    }
-
-    private static Arbitrary<Op> freeMany() {
-        return Combinators.combine(picks(), Arbitraries.integers().between(1, 150)).as(FreeMany::new);
-    }
-
-    private static Arbitrary<Op> errors() {
-        return Arbitraries.oneOf(
-                picks().map(DoubleFree::new),
-                Combinators.combine(picks(), picks()).as(Interior::new),
-                Combinators.combine(Arbitraries.integers().between(0, 2), picks()).as(Foreign::new));
-    }
-
-    /** Mostly allocations and frees, in bursts too so that slabs fill, empty and chunks come and go. */
     @Provide
     Arbitrary<List<Op>> operations() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(10, alloc()), Tuple.of(3, burst()), Tuple.of(7, free()), Tuple.of(3, freeMany()),
-                Tuple.of(2, errors()), Tuple.of(1, Arbitraries.just(new Trim())))
-                .list().ofMinSize(1).ofMaxSize(120);
+        return Operations.sequences(TinyCore.MAX_SIZE, CLASSES, 1);
     }
 
-    /** Sequences rich in rejected addresses. */
-    @Provide
-    Arbitrary<List<Op>> operationsWithErrors() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(6, alloc()), Tuple.of(1, burst()), Tuple.of(3, free()), Tuple.of(1, freeMany()),
-                Tuple.of(6, errors()), Tuple.of(1, Arbitraries.just(new Trim())))
-                .list().ofMinSize(1).ofMaxSize(120);
-    }
+    // ------------------------------------------------------------------ class and slab of every block
 
-    // ------------------------------------------------------------------ 1. no overlap, own slab and class
-
-    @Property
-    void liveBlocksNeverOverlapAndLieInASlabOfTheirClass(@ForAll("operations") List<Op> ops) {
-        try (CoreHarness h = new CoreHarness()) {
+    /**
+     * Every block is of the smallest class at least its size whose blocks are aligned as asked (the
+     * lowest set bit of the block size), inside one slab of that class, on a block boundary.
+     */
+    @Property(seed = TierCoreContract.SEED)
+    void everyBlockIsOfTheSmallestFittingClassInASlabOfIt(@ForAll("operations") List<Op> ops) {
+        try (CoreDriver d = driver()) {
             for (Op op : ops) {
-                int before = h.live.size();
-                h.run(op);
-                for (Block b : newBlocks(h, op, before)) {
-                    h.checkPlacement(b);
-                }
-            }
-            // Contents prove it in practice: every live block still holds its own pattern.
-            for (Block b : h.live) {
-                h.verifyContents(b);
-            }
-            h.freeAll();
-        }
-    }
-
-    /** The blocks {@code op} allocated: appended to the live list by a burst, or the one of an allocation. */
-    private static List<Block> newBlocks(CoreHarness h, Op op, int liveBefore) {
-        if (op instanceof Burst) {
-            return h.live.subList(liveBefore, h.live.size());
-        }
-        return h.lastAllocated == null ? List.of() : List.of(h.lastAllocated);
-    }
-
-    // ------------------------------------------------------------------ 2. alignment and size
-
-    @Property
-    void blocksAreAlignedAndAtLeastAsLargeAsAsked(@ForAll("operations") List<Op> ops) {
-        try (CoreHarness h = new CoreHarness()) {
-            for (Op op : ops) {
-                int before = h.live.size();
-                h.run(op);
-                for (Block b : newBlocks(h, op, before)) {
-                    h.checkShape(b);
+                switch (op) {
+                    case Op.Alloc a -> {
+                        long alignment = a.alignLog() < 0 ? CoreDriver.plainAlignment(a.size()) : 1L << a.alignLog();
+                        checkClassAndSlab(d, a.size(), alignment, d.allocate(a.size(), alignment, a.site()));
+                    }
+                    case Op.Burst b -> {
+                        for (int i = 0; i < b.count(); i++) {
+                            long alignment = CoreDriver.plainAlignment(b.size());
+                            checkClassAndSlab(d, b.size(), alignment, d.allocate(b.size(), alignment, b.site()));
+                        }
+                    }
+                    default -> d.apply(op);
                 }
             }
         }
     }
 
-    @Property
+    private static void checkClassAndSlab(CoreDriver d, long size, long alignment, Block b) {
+        long expected = 0;
+        for (int c : SizeClass.BLOCK_SIZES) {
+            if (c >= size && Integer.lowestOneBit(c) >= alignment) {
+                expected = c;
+                break;
+            }
+        }
+        check(TinyInspector.blockSizeFor(d.core(), size, alignment) == expected, "class table for " + size
+                + " at " + alignment);
+        if (b == null) {
+            check(expected == 0, "size " + size + " at " + alignment + " refused though class " + expected + " fits");
+            return;
+        }
+        check(b.usable() == expected, size + " at " + alignment + " got a " + b.usable()
+                + "-byte block, not the smallest fitting class " + expected);
+        Slab s = TinyInspector.slabAt((TinyCore) d.core(), b.address());
+        check(s != null && s.base == (b.address() & -(long) Slab.SIZE) && b.end() <= s.base + Slab.SIZE,
+                b + " is not inside one slab");
+        check(s.blockSize == b.usable() && (b.address() - s.base) % s.blockSize == 0,
+                b + " is not on a block boundary of a slab of its class");
+    }
+
+    @Property(seed = TierCoreContract.SEED)
     void requestsNoClassCanAlignGetZero(@ForAll @IntRange(min = 1, max = TinyCore.MAX_SIZE) int size,
                                         @ForAll @IntRange(min = 11, max = 20) int alignLog) {
-        try (CoreHarness h = new CoreHarness()) {
-            check(h.allocate(size, 1L << alignLog) == null, "an alignment above 1 KiB was served");
-            h.checkCounts();
-            check(h.source.reservedBytes() == 0, "a refused request took memory");
+        try (CoreDriver d = driver()) {
+            check(d.allocate(size, 1L << alignLog, 0) == null, "an alignment above 1 KiB was served");
+            check(d.source().heldBytes() == 0, "a refused request took memory");
+            d.checkStats();
         }
     }
 
-    // ------------------------------------------------------------------ 3. free + live == capacity, stats == model
-
-    @Property
-    void slabsBalanceAndStatsEqualTheModel(@ForAll("operations") List<Op> ops) {
-        try (CoreHarness h = new CoreHarness()) {
-            for (Op op : ops) {
-                h.run(op);
-                h.checkCounts();
-            }
-            h.freeAll();
-            h.checkCounts();
-        }
-    }
-
-    // ------------------------------------------------------------------ 4. rejected addresses change nothing
-
-    @Property
-    void doubleForeignAndInteriorFreesThrowAndChangeNothing(@ForAll("operationsWithErrors") List<Op> ops) {
-        try (CoreHarness h = new CoreHarness()) {
-            for (Op op : ops) {
-                // The harness asserts the reason, the message and an unchanged state for every rejected address.
-                h.run(op);
-            }
-            h.checkCounts();
-        }
-    }
-
-    // ------------------------------------------------------------------ 5. reuse before growth
+    // ------------------------------------------------------------------ reuse before growth, per class
 
     /**
      * At a fixed live set (each freed block replaced by one of the same size) a class never holds more
      * than {@code ceil(live / capacity)} slabs, and chunks never exceed what those slabs need: a new slab
      * is carved only when every slab of the class is full, a new chunk only when every slot is taken.
+     * (The contract's churn property bounds chunks only by what the live set first took.)
      */
-    @Property
-    void churnAtAFixedLiveSetDoesNotGrow(@ForAll("liveSets") List<Integer> liveSizes,
-                                         @ForAll @Size(max = 1500) List<@IntRange(min = 0, max = 1 << 20) Integer> churn) {
-        try (CoreHarness h = new CoreHarness()) {
+    @Property(seed = TierCoreContract.SEED)
+    void churnAtAFixedLiveSetKeepsEachClassWithinItsFullSlabs(
+            @ForAll("liveSets") List<Integer> liveSizes,
+            @ForAll @Size(max = 1500) List<@IntRange(min = 0, max = 1 << 20) Integer> churn) {
+        try (CoreDriver d = driver()) {
             long[] liveByClass = new long[SizeClass.COUNT];
             for (int size : liveSizes) {
-                h.allocate(size, CoreHarness.plainAlignment(size));
-                liveByClass[classIndex(h.core.blockSizeFor(size, CoreHarness.plainAlignment(size)))]++;
-                checkBound(h, liveByClass);
+                d.allocate(size, CoreDriver.plainAlignment(size), 0);
+                liveByClass[classIndex(TinyInspector.blockSizeFor(d.core(), size, CoreDriver.plainAlignment(size)))]++;
+                checkBound(d, liveByClass);
             }
             for (int pick : churn) {
-                int i = Math.floorMod(pick, h.live.size());
-                long size = h.live.get(i).size();
-                h.free(i);
-                h.allocate(size, CoreHarness.plainAlignment(size));
-                checkBound(h, liveByClass);
+                Block victim = d.pick(pick);
+                d.free(victim);
+                d.allocate(victim.size(), CoreDriver.plainAlignment(victim.size()), 0);
+                checkBound(d, liveByClass);
             }
-            h.checkCounts();
+            d.checkStats();
         }
     }
 
@@ -206,9 +135,9 @@ class TinyCoreProperties {
                 .list().ofMinSize(1).ofMaxSize(400);
     }
 
-    private static void checkBound(CoreHarness h, long[] liveByClass) {
+    private static void checkBound(CoreDriver d, long[] liveByClass) {
         long slabs = 0;
-        for (ClassStats c : h.core.stats().classes()) {
+        for (ClassStats c : d.core().stats().classes()) {
             int k = classIndex(c.blockSize());
             long capacity = Slab.SIZE / c.blockSize();
             long bound = (liveByClass[k] + capacity - 1) / capacity;
@@ -217,7 +146,7 @@ class TinyCoreProperties {
             slabs += bound;
         }
         long chunks = (slabs + Chunk.SLABS - 1) / Chunk.SLABS;
-        check(h.source.reservedBytes() <= chunks * CoreHarness.CHUNK, "reserved " + h.source.reservedBytes()
+        check(d.source().heldBytes() <= chunks * Chunk.SIZE, "reserved " + d.source().heldBytes()
                 + " bytes where " + chunks + " chunks suffice");
     }
 
@@ -230,28 +159,34 @@ class TinyCoreProperties {
         throw new AssertionError("no class of " + blockSize + " bytes");
     }
 
-    // ------------------------------------------------------------------ 6. empty slabs go back, trim releases all
+    // ------------------------------------------------------------------ empty slabs
 
-    @Property
-    void emptySlabsAreReturnedAndTrimReleasesEveryChunk(@ForAll("operations") List<Op> ops) {
+    /**
+     * A class keeps at most its current slab and {@link SizeClass#RETAIN} empty ones, whatever happens;
+     * trim() keeps none; with nothing live every slab held is such an empty one, and every chunk holds one.
+     */
+    @Property(seed = TierCoreContract.SEED)
+    void emptySlabsStayWithinTheRetainedBudget(@ForAll("operations") List<Op> ops) {
         int emptyBound = SizeClass.COUNT * (1 + SizeClass.RETAIN);
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver d = driver()) {
             for (Op op : ops) {
-                h.run(op);
-                check(h.core.emptySlabCount() <= emptyBound, "more empty slabs held than the retained budget");
-                if (op instanceof Trim) {
-                    check(h.core.emptySlabCount() == 0, "trim() kept an empty slab");
+                d.apply(op);
+                check(TinyInspector.emptySlabCount(d.core()) <= emptyBound, "more empty slabs held than the retained budget");
+                if (op instanceof Op.Trim) {
+                    check(TinyInspector.emptySlabCount(d.core()) == 0, "trim() kept an empty slab");
                 }
             }
-            h.freeAll();
-            // With nothing live every slab held is an empty one within the budget, and chunks hold only those.
-            check(h.core.slabCount() == h.core.emptySlabCount() && h.core.slabCount() <= emptyBound,
-                    "slabs held with no live block: " + h.core.slabCount());
-            check(h.core.chunkCount() <= h.core.slabCount(), "a chunk without a slab is held");
-            h.core.trim();
-            check(h.core.chunkCount() == 0 && h.source.reservedBytes() == 0 && h.core.stats().reservedBytes() == 0,
-                    "trim() with no live block left " + h.source.reservedBytes() + " bytes reserved");
-            h.checkCounts();
+            d.freeAll();
+            int slabs = TinyInspector.slabCount(d.core());
+            check(slabs == TinyInspector.emptySlabCount(d.core()) && slabs <= emptyBound,
+                    "slabs held with no live block: " + slabs);
+            check(TinyInspector.chunkCount(d.core()) <= slabs, "a chunk without a slab is held");
+        }
+    }
+
+    private static void check(boolean condition, String what) {
+        if (!condition) {
+            throw new AssertionError(what);
         }
     }
 }

@@ -6,6 +6,8 @@ import hakmem.api.InvalidAddressException.Reason;
 import hakmem.api.TierStats;
 import hakmem.api.spi.ChunkSource;
 import hakmem.api.spi.TierProvider;
+import hakmem.tck.Block;
+import hakmem.tck.CoreDriver;
 import org.junit.jupiter.api.Test;
 
 import java.lang.module.ModuleDescriptor;
@@ -19,12 +21,22 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Specific cases of {@link TinyCore}: the class map, alignment, errors, stats, trim, close and the provider. */
+/**
+ * Specific cases of {@link TinyCore} beyond hakmem.tck's contract ({@link TinyContractTest}): the class map,
+ * alignment, error messages, per-class stats, slab reuse order, retention, trim, close and the provider.
+ * Driven through the kit's {@link CoreDriver}, which checks each step against the contract as well.
+ */
 class TinyCoreTest {
 
     /** The documented table, written out again so that a change to {@link SizeClass} must change this test. */
     private static final int[] DOCUMENTED = {8, 16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448,
         512, 640, 768, 896, 1024};
+
+    private static final long CHUNK = Chunk.SIZE;
+
+    private static CoreDriver driver() {
+        return new CoreDriver(new TinyTierProvider(), CoreDriver.DEFAULT_CAPACITY, TinyInspector.INSTANCE);
+    }
 
     private static int documentedClass(long size) {
         for (int c : DOCUMENTED) {
@@ -37,97 +49,84 @@ class TinyCoreTest {
 
     @Test
     void everySizeMapsToTheDocumentedClass() {
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = driver()) {
             for (int size = 1; size <= TinyCore.MAX_SIZE; size++) {
-                long alignment = CoreHarness.plainAlignment(size);
-                assertEquals(documentedClass(size), h.core.blockSizeFor(size, alignment), "size " + size);
-                CoreHarness.Block b = h.allocate(size, alignment);
-                assertEquals(documentedClass(size), h.core.usableSize(b.address()), "size " + size);
+                long alignment = CoreDriver.plainAlignment(size);
+                assertEquals(documentedClass(size), TinyInspector.blockSizeFor(h.core(), size, alignment), "size " + size);
+                Block b = h.allocate(size, alignment, 0);
+                assertEquals(documentedClass(size), h.core().usableSize(b.address()), "size " + size);
                 assertEquals(0, b.address() % alignment);
             }
-            h.checkCounts();
+            h.checkStats();
             h.freeAll();
-            h.checkCounts();
+            h.checkStats();
         }
     }
 
     @Test
     void alignedRequestsTakeTheSmallestClassAlignedEnough() {
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = driver()) {
             long[][] cases = { // size, alignment, expected block size (0: refused)
                 {1, 1, 8}, {1, 8, 8}, {1, 16, 16}, {8, 16, 16}, {9, 16, 16}, {17, 16, 32}, {33, 16, 48},
                 {33, 32, 64}, {100, 64, 128}, {129, 32, 160}, {129, 64, 192}, {500, 256, 512}, {600, 128, 640},
                 {700, 256, 768}, {800, 128, 896}, {1000, 256, 1024}, {1, 1024, 1024}, {1024, 1024, 1024},
                 {1, 2048, 0}, {1024, 4096, 0}, {64, 1L << 40, 0}};
             for (long[] c : cases) {
-                assertEquals(c[2], h.core.blockSizeFor(c[0], c[1]), "size " + c[0] + " alignment " + c[1]);
-                CoreHarness.Block b = h.allocate(c[0], c[1]);
+                assertEquals(c[2], TinyInspector.blockSizeFor(h.core(), c[0], c[1]), "size " + c[0] + " alignment " + c[1]);
+                Block b = h.allocate(c[0], c[1], 0);
                 if (c[2] == 0) {
                     assertNull(b);
                 } else {
-                    assertEquals(c[2], b.blockSize());
+                    assertEquals(c[2], b.usable());
                     assertEquals(0, b.address() % c[1], "alignment " + c[1]);
-                    h.checkShape(b);
-                }
+                                    }
             }
-            h.checkCounts();
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.core.allocate(100, 48, 0));
+            h.checkStats();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> h.core().allocate(100, 48, 0));
             assertTrue(e.getMessage().contains("48"), e.getMessage());
         }
     }
 
     @Test
-    void sizesOutsideTheTierAreRefusedByName() {
-        try (CoreHarness h = new CoreHarness()) {
-            for (long size : new long[] {0, -1, 1025, Long.MIN_VALUE, Long.MAX_VALUE}) {
-                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                        () -> h.core.allocate(size, 16, 0));
-                assertTrue(e.getMessage().contains(Long.toString(size)), e.getMessage());
-            }
-            assertEquals(0, h.source.reservedBytes());
-        }
-    }
-
-    @Test
     void errorsNameTheAddressAndTheReason() {
-        try (CoreHarness h = new CoreHarness()) {
-            CoreHarness.Block a = h.allocate(100, 16);     // 112-byte class
-            CoreHarness.Block b = h.allocate(100, 16);
-            InvalidAddressException interior = assertThrows(InvalidAddressException.class, () -> h.core.free(a.address() + 16));
+        try (CoreDriver h = driver()) {
+            Block a = h.allocate(100, 16, 0);     // 112-byte class
+            Block b = h.allocate(100, 16, 0);
+            InvalidAddressException interior = assertThrows(InvalidAddressException.class, () -> h.core().free(a.address() + 16));
             assertEquals(Reason.INTERIOR, interior.reason());
             assertTrue(interior.getMessage().contains(Long.toHexString(a.address() + 16)));
             assertTrue(interior.getMessage().contains("16 bytes into the 112-byte block at 0x" + Long.toHexString(a.address())),
                     interior.getMessage());
-            h.free(h.live.indexOf(a));
-            InvalidAddressException twice = assertThrows(InvalidAddressException.class, () -> h.core.free(a.address()));
+            h.free(a);
+            InvalidAddressException twice = assertThrows(InvalidAddressException.class, () -> h.core().free(a.address()));
             assertEquals(Reason.DOUBLE_FREE, twice.reason());
             assertTrue(twice.getMessage().contains("0x" + Long.toHexString(a.address())), twice.getMessage());
             assertEquals(Reason.DOUBLE_FREE,
-                    assertThrows(InvalidAddressException.class, () -> h.core.usableSize(a.address())).reason());
+                    assertThrows(InvalidAddressException.class, () -> h.core().usableSize(a.address())).reason());
             h.expectRejected(a.address(), Reason.DOUBLE_FREE);
             h.expectRejected(b.address() + 8, Reason.INTERIOR);
             h.expectRejected(0, Reason.UNKNOWN);
             h.expectRejected(b.address() + (2L << 20), Reason.UNKNOWN);          // the next chunk: not ours
             h.expectRejected((b.address() & -(2L << 20)) + (5L << 16), Reason.UNKNOWN); // a slot never carved
             long tail = (b.address() & -(long) Slab.SIZE) + (Slab.SIZE / 112) * 112L;
-            InvalidAddressException inTail = assertThrows(InvalidAddressException.class, () -> h.core.free(tail));
+            InvalidAddressException inTail = assertThrows(InvalidAddressException.class, () -> h.core().free(tail));
             assertEquals(Reason.UNKNOWN, inTail.reason());
             assertTrue(inTail.getMessage().contains("unused tail"), inTail.getMessage());
-            h.checkCounts();
+            h.checkStats();
         }
     }
 
     @Test
     void statsCountPerClass() {
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = driver()) {
             for (int i = 0; i < 10; i++) {
-                h.allocate(5, 8);        // 8-byte class
+                h.allocate(5, 8, 0);        // 8-byte class
             }
             for (int i = 0; i < 3; i++) {
-                h.allocate(1000, 16);    // 1024-byte class
+                h.allocate(1000, 16, 0);    // 1024-byte class
             }
-            h.free(0);
-            TierStats s = h.core.stats();
+            h.free(h.live().getFirst());
+            TierStats s = h.core().stats();
             assertEquals("tiny", s.tier());
             assertEquals(13, s.allocations());
             assertEquals(1, s.frees());
@@ -147,107 +146,107 @@ class TinyCoreTest {
             for (ClassStats c : s.classes().subList(1, SizeClass.COUNT - 1)) {
                 assertEquals(new ClassStats(c.blockSize(), 0, 0, 0, 0, 0, 0), c);
             }
-            h.checkCounts();
+            h.checkStats();
         }
     }
 
     @Test
     void slabsFillThenPartialSlabsAreReusedBeforeANewOne() {
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = driver()) {
             int perSlab = Slab.SIZE / 1024;
-            List<CoreHarness.Block> first = new ArrayList<>();
+            List<Block> first = new ArrayList<>();
             for (int i = 0; i < perSlab; i++) {
-                first.add(h.allocate(1024, 16));
+                first.add(h.allocate(1024, 16, 0));
             }
-            long firstSlab = h.core.slabBaseAt(first.get(0).address());
-            assertTrue(first.stream().allMatch(b -> h.core.slabBaseAt(b.address()) == firstSlab));
+            long firstSlab = TinyInspector.slabBaseAt(h.core(), first.get(0).address());
+            assertTrue(first.stream().allMatch(b -> TinyInspector.slabBaseAt(h.core(), b.address()) == firstSlab));
             // A fresh slab hands blocks out in address order.
             for (int i = 0; i < perSlab; i++) {
                 assertEquals(firstSlab + 1024L * i, first.get(i).address());
             }
-            CoreHarness.Block next = h.allocate(1024, 16);
-            long secondSlab = h.core.slabBaseAt(next.address());
+            Block next = h.allocate(1024, 16, 0);
+            long secondSlab = TinyInspector.slabBaseAt(h.core(), next.address());
             assertNotEquals(firstSlab, secondSlab);
             // Free two blocks of the (now full, not current) first slab; fill the second; the third slab is not taken.
-            h.free(h.live.indexOf(first.get(3)));
-            h.free(h.live.indexOf(first.get(7)));
-            h.checkCounts();
+            h.free(first.get(3));
+            h.free(first.get(7));
+            h.checkStats();
             for (int i = 1; i < perSlab; i++) {
-                h.allocate(1024, 16);
+                h.allocate(1024, 16, 0);
             }
-            CoreHarness.Block reused1 = h.allocate(1024, 16);
-            CoreHarness.Block reused2 = h.allocate(1024, 16);
-            assertEquals(firstSlab, h.core.slabBaseAt(reused1.address()));
+            Block reused1 = h.allocate(1024, 16, 0);
+            Block reused2 = h.allocate(1024, 16, 0);
+            assertEquals(firstSlab, TinyInspector.slabBaseAt(h.core(), reused1.address()));
             assertEquals(firstSlab + 7 * 1024, reused1.address(), "most recently freed block first");
             assertEquals(firstSlab + 3 * 1024, reused2.address());
-            assertEquals(2, h.core.slabCount());
-            h.checkCounts();
+            assertEquals(2, TinyInspector.slabCount(h.core()));
+            h.checkStats();
             h.freeAll();
-            h.checkCounts();
+            h.checkStats();
         }
     }
 
     @Test
     void emptySlabsBeyondTheRetainedOneGoBackAndTrimReleasesEverything() {
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = driver()) {
             int perSlab = Slab.SIZE / 1024;
             for (int i = 0; i < 4 * perSlab; i++) {
-                h.allocate(1024, 16);
+                h.allocate(1024, 16, 0);
             }
-            assertEquals(4, h.core.slabCount());
+            assertEquals(4, TinyInspector.slabCount(h.core()));
             h.freeAll();
             // The current slab and one retained empty slab stay; the other two went back to the chunk.
-            assertEquals(1 + SizeClass.RETAIN, h.core.slabCount());
-            assertEquals(h.core.slabCount(), h.core.emptySlabCount());
-            assertEquals(1, h.core.chunkCount());
-            h.checkCounts();
-            h.core.trim();
-            assertEquals(0, h.core.slabCount());
-            assertEquals(0, h.core.chunkCount());
-            assertEquals(0, h.source.reservedBytes());
-            assertEquals(0, h.core.stats().reservedBytes());
-            h.checkCounts();
+            assertEquals(1 + SizeClass.RETAIN, TinyInspector.slabCount(h.core()));
+            assertEquals(TinyInspector.slabCount(h.core()), TinyInspector.emptySlabCount(h.core()));
+            assertEquals(1, TinyInspector.chunkCount(h.core()));
+            h.checkStats();
+            h.core().trim();
+            assertEquals(0, TinyInspector.slabCount(h.core()));
+            assertEquals(0, TinyInspector.chunkCount(h.core()));
+            assertEquals(0, h.source().reservedBytes());
+            assertEquals(0, h.core().stats().reservedBytes());
+            h.checkStats();
             // The core keeps working after trim.
-            CoreHarness.Block b = h.allocate(3, 8);
-            assertEquals(8, b.blockSize());
-            h.checkCounts();
+            Block b = h.allocate(3, 8, 0);
+            assertEquals(8, b.usable());
+            h.checkStats();
         }
     }
 
     @Test
     void aChunkWhoseSlabsAreAllFreeIsReleasedWithoutTrim() {
-        try (CoreHarness h = new CoreHarness()) {
+        try (CoreDriver h = driver()) {
             int perSlab = Slab.SIZE / 1024;
-            List<CoreHarness.Block> blocks = new ArrayList<>();
+            List<Block> blocks = new ArrayList<>();
             for (int i = 0; i < 34 * perSlab; i++) {
-                blocks.add(h.allocate(1024, 16));
+                blocks.add(h.allocate(1024, 16, 0));
             }
             // Slabs 0..31 fill the first chunk; slab 32 and the current slab 33 lie in the second.
-            assertEquals(2, h.core.chunkCount());
-            long firstChunk = blocks.get(0).address() & -CoreHarness.CHUNK;
-            assertNotEquals(firstChunk, blocks.get(32 * perSlab).address() & -CoreHarness.CHUNK);
+            assertEquals(2, TinyInspector.chunkCount(h.core()));
+            long firstChunk = blocks.get(0).address() & -CHUNK;
+            assertNotEquals(firstChunk, blocks.get(32 * perSlab).address() & -CHUNK);
             // Empty slab 32 first: it becomes the class's retained slab, so the first chunk's slabs all go back.
             for (int i = 32 * perSlab; i < 33 * perSlab; i++) {
-                h.free(h.live.indexOf(blocks.get(i)));
+                h.free(blocks.get(i));
             }
             for (int i = 0; i < 32 * perSlab; i++) {
-                h.free(h.live.indexOf(blocks.get(i)));
-                h.checkCounts();
+                h.free(blocks.get(i));
+                h.checkStats();
             }
-            assertEquals(1, h.core.chunkCount());
-            assertEquals(CoreHarness.CHUNK, h.source.reservedBytes());
-            assertEquals(null, h.source.attachment(firstChunk));
-            assertEquals(2, h.core.slabCount());
+            assertEquals(1, TinyInspector.chunkCount(h.core()));
+            assertEquals(CHUNK, h.source().reservedBytes());
+            assertEquals(null, h.source().attachment(firstChunk));
+            assertEquals(2, TinyInspector.slabCount(h.core()));
             h.freeAll();
-            h.core.trim();
-            assertEquals(0, h.source.reservedBytes());
-            h.checkCounts();
+            h.core().trim();
+            assertEquals(0, h.source().reservedBytes());
+            h.checkStats();
         }
     }
 
     @Test
     void chunksSharingARecentChunkEntryAreStillFound() {
-        try (ChunkSource source = ChunkSource.standalone(1100 * CoreHarness.CHUNK)) {
+        try (ChunkSource source = ChunkSource.standalone(1100 * CHUNK)) {
             TinyCore core = new TinyCore(source);
             int perChunk = Chunk.SLABS * (Slab.SIZE / 1024);
             List<Long> blocks = new ArrayList<>();
@@ -263,8 +262,8 @@ class TinyCoreTest {
             for (long chunk : others) {
                 source.release(chunk);
             }
-            assertEquals(1024L * CoreHarness.CHUNK, (far & -CoreHarness.CHUNK) - (blocks.get(0) & -CoreHarness.CHUNK));
-            core.checkInvariants();
+            assertEquals(1024L * CHUNK, (far & -CHUNK) - (blocks.get(0) & -CHUNK));
+            TinyInspector.checkCore(core);
             assertEquals(1024, core.usableSize(far));
             assertEquals(Reason.INTERIOR, assertThrows(InvalidAddressException.class, () -> core.free(far + 8)).reason());
             core.free(far);
@@ -272,7 +271,7 @@ class TinyCoreTest {
             for (long b : blocks) {
                 core.free(b);
             }
-            core.checkInvariants();
+            TinyInspector.checkCore(core);
             core.trim();
             assertEquals(0, source.reservedBytes());
             core.close();
@@ -280,29 +279,22 @@ class TinyCoreTest {
     }
 
     @Test
-    void runningOutOfChunksChangesNothing() {
-        try (ChunkSource one = ChunkSource.standalone(CoreHarness.CHUNK)) {
-            TinyCore core = new TinyCore(one);
+    void runningOutOfChunksChangesNothingAndTheLastFreedBlockComesBackFirst() {
+        try (CoreDriver h = driver()) {
+            h.source().limitChunks(1);
             int perSlab = Slab.SIZE / 1024;
-            List<Long> blocks = new ArrayList<>();
+            List<Block> blocks = new ArrayList<>();
             for (int i = 0; i < Chunk.SLABS * perSlab; i++) {
-                blocks.add(core.allocate(1024, 16, 0));
+                blocks.add(h.allocate(1024, 16, 0));
             }
-            String before = core.describeState();
-            TierStats stats = core.stats();
-            assertThrows(OutOfMemoryError.class, () -> core.allocate(1024, 16, 0));
-            assertEquals(before, core.describeState());
-            assertEquals(stats, core.stats());
-            core.checkInvariants();
-            core.free(blocks.get(100));
-            assertEquals(blocks.get(100), core.allocate(1000, 16, 0));
-            for (long b : blocks) {
-                core.free(b);
-            }
-            core.checkInvariants();
-            core.trim();
-            assertEquals(0, one.reservedBytes());
-            core.close();
+            assertNull(h.allocate(1024, 16, 0), "refused: the driver checks that nothing changed");
+            assertEquals(1, h.source().refusals());
+            h.free(blocks.get(100));
+            assertEquals(blocks.get(100).address(), h.allocate(1000, 16, 0).address(), "most recently freed first");
+            h.checkStats();
+            h.freeAll();
+            h.trim();
+            assertEquals(0, h.source().heldBytes());
         }
     }
 
@@ -314,7 +306,7 @@ class TinyCoreTest {
             for (int i = 0; i < 40 * (Slab.SIZE / 512); i++) {
                 core.allocate(512, 16, 0);
             }
-            assertTrue(source.reservedBytes() >= 2 * CoreHarness.CHUNK);
+            assertTrue(source.reservedBytes() >= 2 * CHUNK);
             core.close();
             assertEquals(0, source.reservedBytes());
             assertThrows(IllegalStateException.class, () -> core.allocate(40, 16, 0));
@@ -332,7 +324,7 @@ class TinyCoreTest {
         assertEquals(TinyTierProvider.class, tiny.getClass());
         assertEquals(1024, tiny.maxSize());
         assertTrue(tiny.description().startsWith("tiny (<= 1024 B)"), tiny.description());
-        try (ChunkSource source = ChunkSource.standalone(CoreHarness.CHUNK)) {
+        try (ChunkSource source = ChunkSource.standalone(CHUNK)) {
             var core = tiny.create(source);
             long p = core.allocate(24, 16, 7);
             assertEquals(32, core.usableSize(p));

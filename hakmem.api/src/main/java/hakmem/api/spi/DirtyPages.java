@@ -1,7 +1,6 @@
 package hakmem.api.spi;
 
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 
 /**
  * Free pages a tier core keeps undiscarded ("dirty": a block placed on them later faults no page in),
@@ -182,22 +181,6 @@ public final class DirtyPages {
         if (prev != tail || listed != bytes) {
             throw new IllegalStateException("dirty list holds " + listed + " bytes, counted " + bytes);
         }
-    }
-
-    /**
-     * For a core's invariant check: checks the list as {@link #forEach} does and that {@code held}
-     * accepts each listed chunk's owner (the core still holds it); returns how many chunks are listed.
-     * Throws IllegalStateException on the first inconsistency.
-     */
-    public long checkChunks(Predicate<Object> held) {
-        long[] listed = {0};
-        forEach(p -> {
-            if (!held.test(p.owner)) {
-                throw new IllegalStateException("dirty chunk not held: " + p.owner);
-            }
-            listed[0]++;
-        });
-        return listed[0];
     }
 
     private long size(int mask) {

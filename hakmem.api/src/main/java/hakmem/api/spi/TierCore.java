@@ -10,14 +10,22 @@ import hakmem.api.TierStats;
  * <p>Error contract: {@link #free} and {@link #usableSize} throw {@link InvalidAddressException} for an
  * address that is not the start of a live block of this core, and leave the core unchanged.
  * {@link #allocate} throws {@link OutOfMemoryError} only when {@link ChunkSource#acquire} does, again
- * leaving the core unchanged.
+ * leaving the core unchanged, and {@link IllegalArgumentException} naming the size for a size outside 1
+ * to the provider's {@code maxSize()} (the runtime never asks one; the check keeps a core's tables in
+ * bounds).
+ *
+ * <p>Memory: live blocks never overlap and each lies in one chunk the core holds; the core never
+ * releases a chunk nor discards a page under a live block (but in {@link #close}), and
+ * {@link TierStats#reservedBytes()} in {@link #stats} is the bytes of the chunks it holds. The
+ * {@code hakmem.tck} module checks a provider against all of this ({@code TierCoreContract}).
  */
 public interface TierCore {
 
     /**
      * Returns the address of a block of at least {@code size} bytes aligned to {@code alignment}, or
      * {@code 0} when this core cannot honour that alignment for that size (the runtime then serves the
-     * request elsewhere).
+     * request elsewhere); never 0 at the plain alignment of {@code malloc} (8 bytes for requests of at
+     * most 8, else 16).
      *
      * @param size      1 to the provider's {@code maxSize()}
      * @param alignment a power of two
@@ -32,16 +40,23 @@ public interface TierCore {
     long usableSize(long address);
 
     /**
-     * The block sizes of this tier's classes, ascending, for thread caches: a request of {@code size}
-     * bytes with an alignment of at most 16 must get a block of the smallest listed size that is at
-     * least {@code size}, and {@code allocate(classSize, 16, site)} a block of exactly that class.
-     * Empty (the default) when this tier does not want thread caching; then every request comes here.
+     * The block sizes of this tier's classes, ascending, the largest at least the provider's
+     * {@code maxSize()}, for thread caches: a request of {@code size} bytes with an alignment of at most
+     * 16 must get a block of the smallest listed size {@code c} that is at least {@code size} (when
+     * {@code c}'s lowest set bit is at least that alignment: a class under 16 bytes serves only requests
+     * aligned to its own), so {@code allocate(c, 16, site)} gets a block of exactly class {@code c} for
+     * every listed {@code c} that is a multiple of 16 (the classes thread caches use). Every block the core hands out is of a listed size, and
+     * {@link #stats} lists these classes. Empty (the default) when this tier does not want thread
+     * caching; then every request comes here.
      */
     default long[] classSizes() {
         return new long[0];
     }
 
-    /** Returns empty slabs and pages to the chunk source and the OS now. */
+    /**
+     * Returns empty slabs and pages to the chunk source and the OS now: afterwards the core holds only
+     * chunks with live blocks in them.
+     */
     void trim();
 
     /** A snapshot of this core's counters. */
