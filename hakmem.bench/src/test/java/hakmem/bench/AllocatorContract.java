@@ -400,6 +400,38 @@ abstract class AllocatorContract {
         }
     }
 
+    /**
+     * Issue 13's threaded case: under a 16 MiB limit, four threads each allocate and free one l2-sized
+     * and one l25-sized block and end; afterwards 1 KiB blocks fill the limit as fully as after a trim:
+     * what those threads' caches, the depots and the tiers kept gives way to the new requests.
+     */
+    @Test
+    void whatEndedThreadsKeptGivesWayUnderTheLimit() throws InterruptedException {
+        try (Allocator limited = createLimited(16L << 20)) {
+            Thread[] threads = new Thread[4];
+            for (int i = 0; i < threads.length; i++) {
+                threads[i] = Thread.ofPlatform().start(() -> {
+                    limited.free(limited.malloc(5000));
+                    limited.free(limited.malloc(100_000));
+                });
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            List<Long> blocks = fillUntilTheLimit(limited, 1024);
+            int withoutTrim = blocks.size();
+            blocks.forEach(limited::free);
+            limited.trim();
+            blocks = fillUntilTheLimit(limited, 1024);
+            int afterTrim = blocks.size();
+            blocks.forEach(limited::free);
+            assertTrue(afterTrim >= 4_000, afterTrim + " blocks of 1 KiB fit 16 MiB after a trim (a page each without tiers)");
+            assertTrue(withoutTrim >= afterTrim * 95L / 100, withoutTrim + " blocks without a trim, " + afterTrim + " after one");
+            limited.verify();
+            assertEquals(0, limited.stats().liveBlocks());
+        }
+    }
+
     static List<Long> fillUntilTheLimit(Allocator a, long size) {
         List<Long> out = new ArrayList<>();
         while (true) {

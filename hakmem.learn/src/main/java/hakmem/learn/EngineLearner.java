@@ -26,6 +26,9 @@ final class EngineLearner implements Learner {
     /** Sites shown in the state, most requests first. */
     private static final int SHOWN_SITES = 8;
 
+    /** Most time between two drains of the sample rings, whatever the window. */
+    static final long DRAIN_NANOS = 10_000_000L;
+
     private final LearnerContext context;
     private final Evolution evolution;
     private final Feeder feeder;
@@ -71,12 +74,13 @@ final class EngineLearner implements Learner {
         long next = System.nanoTime() + window;
         while (!stopped) {
             long wait = next - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(this, wait);
-                continue; // woken early (close, or spuriously): check and wait the rest
-            }
-            next += window;
             try {
+                if (wait > 0) {
+                    LockSupport.parkNanos(this, Math.min(wait, DRAIN_NANOS));
+                    drain(); // often, so the rings seldom fill between windows
+                    continue;
+                }
+                next += window;
                 window();
             } catch (IllegalStateException closed) {
                 return; // the allocator closed under the window
@@ -87,9 +91,13 @@ final class EngineLearner implements Learner {
         }
     }
 
+    private void drain() {
+        feeder.lost(context.drainSamples(feeder));
+    }
+
     /** One window: drain, measure, rate, and publish the next strategy if it changed. */
     void window() {
-        feeder.lost(context.drainSamples(feeder));
+        drain();
         long mapped = context.bytesMapped();
         WindowResult result = feeder.finish(mapped - mappedBefore, context.bytesReserved());
         mappedBefore = mapped;

@@ -8,9 +8,9 @@ import java.util.function.IntFunction;
 
 /**
  * Turns the allocator's samples into windows for the engine and profiles for the stats. Per window:
- * requests (each sample counts for its weight), time spent (each timed sample's nanoseconds times its
- * weight, so a pooled sample taken once in 1024 stands for 1024 requests' time), the sampled requests'
- * p99, and each site's size signature. Owned by the learner's thread.
+ * requests (each sample counts for its weight), time spent (a locked-path sample taken once in 1024
+ * requests stands for 1024 requests' time, a refill sample for {@value SampleSink#REFILL_PERIOD}
+ * refills'), the sampled requests' p99, and each site's size signature. Owned by the learner's thread.
  */
 final class Feeder implements SampleSink {
 
@@ -47,12 +47,13 @@ final class Feeder implements SampleSink {
 
     @Override
     public void sample(int kind, long size, int site, int tier, long nanos, int weight) {
-        if (kind < HIT || kind > BIG_FREE) {
+        if (kind < REFILL || kind > BIG_FREE) {
             throw new IllegalArgumentException("unknown sample kind: " + kind);
         }
         totalSamples++;
         windowSamples++;
-        this.nanos += (double) nanos * weight;
+        // A refill's time stands for the refills it was picked among; others' for the requests they stand for.
+        this.nanos += (double) nanos * (kind == REFILL ? REFILL_PERIOD : weight);
         p99.add(nanos);
         if (shadows != null && kind == BIG) {
             shadows.allocate(running.get(), size, nanos);

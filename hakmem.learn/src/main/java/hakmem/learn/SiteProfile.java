@@ -15,7 +15,7 @@ final class SiteProfile {
     private long requests;
     private long bytes;
     private long samples;
-    private final long[] byKind = new long[5];
+    private final long[] byKind = new long[SampleSink.BIG_FREE];
     private final P2Quantile medianSize = new P2Quantile(0.5);
     private final P2Quantile p99Size = new P2Quantile(0.99);
 
@@ -64,13 +64,12 @@ final class SiteProfile {
         return samples == 0 ? Double.NaN : p99Size.estimate();
     }
 
-    /** One line: requests, bytes, size quantiles and the share served from thread caches. */
+    /** One line: requests, bytes, size quantiles and the shares served from thread caches and the big-block path. */
     String describe() {
-        double cached = requests == 0 ? 0 : 100.0 * (byKind[SampleSink.HIT] + byKind[SampleSink.REFILL]) / requests;
-        double hits = requests == 0 ? 0 : 100.0 * byKind[SampleSink.HIT] / requests;
+        double cached = requests == 0 ? 0 : 100.0 * byKind[SampleSink.REFILL] / requests;
         return String.format(Locale.ROOT, "%s: ~%d requests, ~%d bytes (%d samples), size p50 %.0f B p99 %.0f B,"
-                        + " %.1f%% from thread caches (%.1f%% hits), %.1f%% big",
-                name.isEmpty() ? "(unlabelled)" : name, requests, bytes, samples, medianSize(), p99Size(), cached, hits,
+                        + " %.1f%% from thread caches, %.1f%% big",
+                name.isEmpty() ? "(unlabelled)" : name, requests, bytes, samples, medianSize(), p99Size(), cached,
                 requests == 0 ? 0 : 100.0 * byKind[SampleSink.BIG] / requests);
     }
 }

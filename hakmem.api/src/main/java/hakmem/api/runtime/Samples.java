@@ -8,7 +8,7 @@ import hakmem.api.spi.SampleSink;
  */
 final class Samples {
 
-    /** Requests per sample on the pooled paths; a power of two, so a thread cache tests bits it has. */
+    /** Requests per sample on the locked pooled paths. */
     static final int PERIOD = 1024;
 
     private final SampleRing[] rings;

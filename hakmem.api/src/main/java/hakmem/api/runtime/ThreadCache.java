@@ -42,18 +42,13 @@ final class ThreadCache {
     static final long POP = (1L << 16) - 1;
     /** Added to a header by a push. */
     static final long PUSH = 1;
-    /**
-     * A header whose allocation count ends in these bits (one in {@link Samples#PERIOD} pops) is
-     * sampled: the bits are already in the register the pop loads, so the test costs no memory access.
-     */
-    static final long SAMPLE_BITS = (long) (Samples.PERIOD - 1) << 16;
-    /** Added by a sampled pop before it pops, so the pop it makes is not sampled again; taken back after. */
-    static final long SAMPLING = 1L << 16;
 
     final Thread owner;
     final long[] m;
     /** Per class, an empty batch array kept for the next flush (none yet: null). */
     final long[][] spare;
+    /** Per class, its allocation count when a refill of it was last sampled. */
+    final long[] sampledAt;
     /** When this thread last missed, to 16 misses ({@link System#nanoTime()}); read by others racily. */
     long lastMiss;
     private final int tiers;
@@ -63,6 +58,7 @@ final class ThreadCache {
         this.tiers = classes.tiers;
         this.m = new long[classes.length];
         this.spare = new long[classes.classes()][];
+        this.sampledAt = new long[classes.classes()];
         m[OWNER] = owner == null ? -1 : owner.threadId();
         m[SHARD] = -1;
         for (int k = 0; k < classes.classes(); k++) {

@@ -109,9 +109,6 @@ final class ThreadCaches {
     private long pop(Thread t, long[] m, long size, int site) {
         int at = headerBySize[ClassTable.granules(size)];
         long h = m[at];
-        if ((h & ThreadCache.SAMPLE_BITS) == ThreadCache.SAMPLE_BITS) {
-            return sampled(t, m, at, size, site);
-        }
         int n = ThreadCache.count(h);
         if (n == 0) {
             return refill(t, m, size, site);
@@ -213,24 +210,6 @@ final class ThreadCaches {
         return pop(t, c.m, size, site);
     }
 
-    /** A pop that is sampled: timed, and recorded when a learner runs. */
-    private long sampled(Thread t, long[] m, int at, long size, int site) {
-        boolean hit = ThreadCache.count(m[at]) > 0;
-        m[at] += ThreadCache.SAMPLING;
-        long start = System.nanoTime();
-        long p;
-        try {
-            p = pop(t, m, size, site);
-        } finally {
-            m[at] -= ThreadCache.SAMPLING;
-        }
-        if (samples != null) {
-            samples.record(hit ? SampleSink.HIT : SampleSink.REFILL, size, site,
-                    classes.classTier[classes.classOf(size)], System.nanoTime() - start, Samples.PERIOD);
-        }
-        return p;
-    }
-
     /** A popped block was marked (or its chunk gone): a racing double free's second copy, or close(). */
     private long duplicate(Thread t, long[] m, int at, long size, int site) {
         life.checkOpen(); // close() drops every chunk's marks
@@ -252,6 +231,10 @@ final class ThreadCaches {
         int k = classes.classOf(size);
         int at = classes.header[k];
         int b = classes.batch[k];
+        // Every 16th miss is timed (the idle-shard check wants the time anyway) and sampled: the fast
+        // path carries no sampling at all, and a refill costs far more than two clock reads.
+        boolean timed = (misses & (SampleSink.REFILL_PERIOD - 1)) == 0;
+        long start = timed ? System.nanoTime() : 0;
         int got;
         long[] batch = depots.pop(c.shard(), k);
         if (batch != null) {
@@ -266,9 +249,14 @@ final class ThreadCaches {
             c.add(ThreadCache.CORE_TRIPS, 1);
         }
         c.setCount(at, got);
-        if ((misses & 15) == 0) {
-            // Every 16th miss: the clock costs as much as a depot refill on a VM.
+        if (timed) {
             c.lastMiss = System.nanoTime();
+            if (samples != null) {
+                long served = ThreadCache.allocations(m[at]);
+                samples.record(SampleSink.REFILL, size, site, classes.classTier[k], c.lastMiss - start,
+                        (int) Math.min(served - c.sampledAt[k], Integer.MAX_VALUE));
+                c.sampledAt[k] = served;
+            }
         }
         c.add(ThreadCache.MISSES, 1); // once the refill succeeded, so hits (allocations - misses) stay >= 0
         return pop(t, m, size, site);

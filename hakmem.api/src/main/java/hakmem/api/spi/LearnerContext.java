@@ -27,7 +27,7 @@ public interface LearnerContext {
     /** Bytes the allocator holds from the OS now ({@code AllocatorStats.reservedBytes()}), read without a lock. */
     long bytesReserved();
 
-    /** Requests per sample on the pooled paths (a power of two). */
+    /** Requests per sample on the locked pooled paths ({@link SampleSink#CORE}). */
     int samplePeriod();
 
     /**
