@@ -137,6 +137,55 @@ class LearningTest {
         }
     }
 
+    /** A published pool max sends larger requests to the big-block path from the next request on. */
+    @ParameterizedTest
+    @EnumSource(Concurrency.class)
+    void aPublishedPoolMaxRoutesLargerRequestsToTheBigPath(Concurrency c) {
+        Captured p = new Captured();
+        try (Allocator a = Hakmem.builder().concurrency(c).learnerProviders(List.of(p)).build()) {
+            LearnerContext ctx = p.context.get();
+            a.free(a.malloc(100_000));
+            assertEquals(1, a.stats().tier("l25").allocations());
+            ctx.publish(Policy.DEFAULT.withPoolMaxBytes(64 << 10));
+            long q = a.malloc(100_000);
+            assertEquals(1, a.stats().tier("big").allocations(), "over the pool max: a mapping of its own");
+            assertEquals(1, a.stats().tier("l25").allocations());
+            a.free(q);
+            ctx.publish(Policy.DEFAULT);
+            a.free(a.malloc(100_000));
+            assertEquals(2, a.stats().tier("l25").allocations(), "the default again: back to l25");
+            a.verify();
+        }
+    }
+
+    /** The policy given to the builder reaches the tiers: l25 with W_MAX 3 hands a 100 KiB request a cached 256 KiB block. */
+    @Test
+    void theRoundingSlackOfThePolicyReachesL25() {
+        Captured p = new Captured();
+        try (Allocator a = Hakmem.builder().concurrency(Concurrency.LOCKED).learnerProviders(List.of(p))
+                .policy(Policy.DEFAULT.withRoundingSlack(3.0)).build()) {
+            long big = a.malloc(256 << 10);
+            a.free(big);
+            long q = a.malloc(100 << 10);
+            assertEquals(big, q, "256 KiB <= 3.0 x 100 KiB: the cached block");
+            a.free(q);
+            a.free(a.malloc(256 << 10)); // the 256 KiB block back in l25's cache
+            p.context.get().publish(Policy.DEFAULT.withRoundingSlack(1.0));
+            long r = a.malloc(100 << 10);
+            assertEquals(128 << 10, a.usableSize(r), "W_MAX 1: its own class, not the cached 256 KiB block");
+            a.free(r);
+        }
+    }
+
+    @Test
+    void policiesOutOfRangeAreRefusedByName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Policy.DEFAULT.withPoolMaxBytes(0));
+        assertTrue(e.getMessage().contains("poolMaxBytes") && e.getMessage().contains("0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Policy.DEFAULT.withRoundingSlack(0.5));
+        assertTrue(e.getMessage().contains("W_MAX") && e.getMessage().contains("0.5"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Policy.DEFAULT.withRoundingSlack(Double.NaN));
+    }
+
     /**
      * Policies switched as fast as a learner can, while threads allocate, fill, check and free blocks of
      * every tier and big ones: no block is lost, none handed out twice (each carries its own pattern).
@@ -179,7 +228,8 @@ class LearningTest {
                     }
                 });
             }
-            Policy[] policies = {new Policy(0, 0, 0), new Policy(64, 512L << 20, 256L << 20), Policy.DEFAULT, new Policy(1, 2L << 20, 0)};
+            Policy[] policies = {new Policy(0, 0, 0), Policy.ROOMY.withRoundingSlack(4.0), Policy.DEFAULT,
+                new Policy(1, 2L << 20, 0).withPoolMaxBytes(4096).withRoundingSlack(1.0), Policy.LEAN.withPoolMaxBytes(50_000)};
             int switches = 0;
             while (java.util.Arrays.stream(workers).anyMatch(Thread::isAlive)) {
                 ctx.publish(policies[switches++ % policies.length]);

@@ -6,6 +6,7 @@ import hakmem.api.InvalidAddressException.Reason;
 import hakmem.api.TierStats;
 import hakmem.api.spi.ChunkSource;
 import hakmem.api.spi.DirtyPages;
+import hakmem.api.spi.Policy;
 import hakmem.api.spi.TierCore;
 
 import java.util.ArrayList;
@@ -158,6 +159,12 @@ final class L25Core implements TierCore {
     /** The current W_MAX. */
     public double roundingSlack() {
         return slack;
+    }
+
+    /** A published policy's W_MAX: cached blocks are matched by it from the next request on. */
+    @Override
+    public void apply(Policy policy) {
+        roundingSlack(policy.roundingSlack());
     }
 
     // ---------------------------------------------------------------- allocate

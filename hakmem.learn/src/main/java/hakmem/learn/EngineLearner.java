@@ -40,6 +40,8 @@ final class EngineLearner implements Learner {
     private volatile String state;
 
     private Strategy applied;
+    /** The policy the allocator started with: its knobs the strategies do not vary stay as they were. */
+    private final Policy base;
     private long mappedBefore;
     private long windows;
     private String failure;
@@ -55,6 +57,7 @@ final class EngineLearner implements Learner {
         this.shadows = new Shadows(candidates);
         this.feeder = new Feeder(context::siteName, shadows, () -> applied);
         this.applied = candidates.getFirst();
+        this.base = context.policy();
         this.mappedBefore = context.bytesMapped();
         if (!applied.equals(evolution.current())) {
             apply(evolution.current());
@@ -111,7 +114,7 @@ final class EngineLearner implements Learner {
     }
 
     private void apply(Strategy s) {
-        context.publish(s.toPolicy());
+        context.publish(s.toPolicy(base));
         applied = s;
     }
 
@@ -122,7 +125,7 @@ final class EngineLearner implements Learner {
 
     private String describe() {
         Evolution e = evolution;
-        Policy p = applied.toPolicy();
+        Policy p = applied.toPolicy(base);
         StringBuilder sb = new StringBuilder();
         sb.append(e.mode()).append(' ').append(e.state()).append(' ').append(applied.name());
         sb.append(String.format(Locale.ROOT, "%n  policy: big cache %d blocks, %s; retained chunks %s",

@@ -5,7 +5,7 @@ import hakmem.api.spi.Policy;
 /**
  * One candidate the engine ranks: a named vector of knobs. For now the knobs are the three the hot path
  * reads from {@link Policy}; each knob that lands in {@code Policy} becomes one more component here, so a
- * strategy stays a plain value that {@link #toPolicy()} turns into the snapshot to publish.
+ * strategy stays a plain value that {@link #toPolicy(Policy)} turns into the snapshot to publish.
  *
  * <p>The name is the strategy's identity in the ELO table and in every transition's reason, so it must
  * be non-blank; the knobs are checked by the same rules as {@code Policy}'s.
@@ -33,8 +33,11 @@ record Strategy(String name, int bigCacheBlocks, long bigCacheBytes, long retain
         return new Strategy(name, policy.bigCacheBlocks(), policy.bigCacheBytes(), policy.retainedChunkBytes());
     }
 
-    /** The snapshot the hot path reads while this strategy runs. */
-    Policy toPolicy() {
-        return new Policy(bigCacheBlocks, bigCacheBytes, retainedChunkBytes);
+    /**
+     * The snapshot the allocation paths read while this strategy runs: its knobs, and {@code base}'s
+     * for the knobs strategies do not vary (the pool max and W_MAX the allocator started with).
+     */
+    Policy toPolicy(Policy base) {
+        return new Policy(bigCacheBlocks, bigCacheBytes, retainedChunkBytes, base.poolMaxBytes(), base.roundingSlack());
     }
 }

@@ -12,8 +12,10 @@ class StrategyTest {
     @Test
     void turnsIntoThePolicyWithTheSameKnobs() {
         Strategy s = new Strategy("big-cache-32", 32, 128L << 20, 0);
-        assertEquals(new Policy(32, 128L << 20, 0), s.toPolicy());
-        assertEquals(Policy.DEFAULT, Strategy.of("default", Policy.DEFAULT).toPolicy());
+        assertEquals(new Policy(32, 128L << 20, 0), s.toPolicy(Policy.DEFAULT));
+        assertEquals(Policy.DEFAULT, Strategy.of("default", Policy.DEFAULT).toPolicy(Policy.DEFAULT));
+        Policy pinned = Policy.DEFAULT.withPoolMaxBytes(4096).withRoundingSlack(1.0);
+        assertEquals(new Policy(32, 128L << 20, 0, 4096, 1.0), s.toPolicy(pinned), "knobs no strategy varies stay the base's");
         assertEquals("default", Strategy.of("default", Policy.DEFAULT).name());
     }
 

@@ -206,6 +206,9 @@ public final class PooledAllocator implements Allocator {
                     tierOfTag[tag++] = tiers[i];
                 }
             }
+            for (ShardedTier t : tiers) {
+                t.apply(policy);
+            }
             this.caches = concurrency == Concurrency.TLS ? threadCaches(options.strictFrees()) : null;
         } catch (RuntimeException | Error e) {
             space.close();
@@ -333,7 +336,9 @@ public final class PooledAllocator implements Allocator {
             }
             return p;
         }
-        for (int i = 0; i < tiers.length; i++) {
+        // One read of the policy on the locked path; sizes over its pool max go straight to the big-block path.
+        long poolMax = policy.poolMaxBytes();
+        for (int i = 0; i < tiers.length && size <= poolMax; i++) {
             ShardedTier t = tiers[i];
             if (size <= t.maxSize) {
                 long p = t.allocate(shardOfThread(), size, alignment, site, zero);
@@ -908,6 +913,9 @@ public final class PooledAllocator implements Allocator {
             // A volatile write: the hot path's next read of `policy` sees the whole new snapshot.
             policy = java.util.Objects.requireNonNull(next, "policy");
             space.retainLimit(next.retainedChunkBytes());
+            for (ShardedTier t : tiers) {
+                t.apply(next);
+            }
             bigLock.lock();
             try {
                 if (!life.isClosed()) {

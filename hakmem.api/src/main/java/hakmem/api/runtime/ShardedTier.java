@@ -2,6 +2,7 @@ package hakmem.api.runtime;
 
 import hakmem.api.InvalidAddressException;
 import hakmem.api.TierStats;
+import hakmem.api.spi.Policy;
 import hakmem.api.spi.SampleSink;
 import hakmem.api.spi.TierCore;
 import hakmem.api.spi.TierProvider;
@@ -97,6 +98,21 @@ final class ShardedTier {
     /** The class sizes the cores offer thread caches (see {@link TierCore#classSizes()}). */
     long[] classSizes() {
         return cores[0].classSizes();
+    }
+
+    /** Hands {@code policy} to every core, each under its lock, between two of its requests. */
+    void apply(Policy policy) {
+        for (int s = 0; s < cores.length; s++) {
+            SpinLock lock = locks[s];
+            lock.lock();
+            try {
+                if (!life.isClosed()) {
+                    cores[s].apply(policy);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 
     /** A block from shard {@code shard}'s core, or 0 when the core cannot honour the alignment. */

@@ -9,8 +9,22 @@ package hakmem.api.spi;
  * @param retainedChunkBytes most bytes of chunks the tiers released kept committed (pages resident) for
  *                       reuse, so a burst that comes back does not fault every page in again; 0 to give
  *                       them back at once. {@code trim()} gives them back in any case.
+ * @param poolMaxBytes   the largest request the pool tiers serve; larger ones take the big-block path
+ *                       (1 B to {@code Allocator.MAX_SIZE}; past the largest tier's range it changes nothing).
+ *                       Requests the thread caches serve are not affected: their sizes are fixed when the
+ *                       allocator is built. Read on the locked paths, once a request.
+ * @param roundingSlack  W_MAX, 1 to 64: a tier that rounds requests up to a larger class (l25) may hand a
+ *                       request of {@code s} bytes a cached block of up to {@code roundingSlack * s} bytes;
+ *                       below 2 every request keeps to its own class. Given to every tier core
+ *                       ({@link TierCore#apply}) under its lock when published.
  */
-public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkBytes) {
+public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkBytes, long poolMaxBytes,
+                     double roundingSlack) {
+
+    /** Every request a pool tier covers goes to it. */
+    public static final long NO_POOL_MAX = Long.MAX_VALUE >>> 1;
+    /** W_MAX when none is given: a request never takes a block over twice its size. */
+    public static final double DEFAULT_SLACK = 2.0;
 
     /** The policy an allocator starts with. */
     public static final Policy DEFAULT = new Policy(16, 64L << 20, 128L << 20);
@@ -29,5 +43,26 @@ public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkB
         if (retainedChunkBytes < 0) {
             throw new IllegalArgumentException("retainedChunkBytes must be >= 0: " + retainedChunkBytes);
         }
+        if (poolMaxBytes < 1) {
+            throw new IllegalArgumentException("poolMaxBytes must be >= 1: " + poolMaxBytes);
+        }
+        if (!(roundingSlack >= 1.0 && roundingSlack <= 64.0)) {
+            throw new IllegalArgumentException("roundingSlack (W_MAX) must be in [1, 64]: " + roundingSlack);
+        }
+    }
+
+    /** The big-block cache and retained chunks as given; every request a tier covers goes to it, W_MAX 2. */
+    public Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkBytes) {
+        this(bigCacheBlocks, bigCacheBytes, retainedChunkBytes, NO_POOL_MAX, DEFAULT_SLACK);
+    }
+
+    /** This policy with requests over {@code bytes} sent to the big-block path. */
+    public Policy withPoolMaxBytes(long bytes) {
+        return new Policy(bigCacheBlocks, bigCacheBytes, retainedChunkBytes, bytes, roundingSlack);
+    }
+
+    /** This policy with W_MAX {@code slack}. */
+    public Policy withRoundingSlack(double slack) {
+        return new Policy(bigCacheBlocks, bigCacheBytes, retainedChunkBytes, poolMaxBytes, slack);
     }
 }

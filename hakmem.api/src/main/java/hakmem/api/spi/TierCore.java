@@ -54,6 +54,14 @@ public interface TierCore {
     }
 
     /**
+     * Takes up the knobs of a newly published policy that concern it (l25: {@link Policy#roundingSlack()});
+     * called under the core's lock, between two requests. The default ignores them. Must not lose or
+     * strand a block: a changed limit applies from the next request.
+     */
+    default void apply(Policy policy) {
+    }
+
+    /**
      * Returns empty slabs and pages to the chunk source and the OS now: afterwards the core holds only
      * chunks with live blocks in them.
      */
