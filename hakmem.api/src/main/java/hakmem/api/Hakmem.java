@@ -63,6 +63,7 @@ public final class Hakmem {
         return builder().build();
     }
 
+    /** @return a builder with every setting at its default (see the class comment for the properties) */
     public static Builder builder() {
         return new Builder();
     }

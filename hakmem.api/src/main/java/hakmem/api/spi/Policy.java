@@ -9,6 +9,15 @@ package hakmem.api.spi;
  * @param retainedChunkBytes most bytes of chunks the tiers released kept committed (pages resident) for
  *                       reuse, so a burst that comes back does not fault every page in again; 0 to give
  *                       them back at once. {@code trim()} gives them back in any case.
+ *
+ * <p>Pinning the knobs without a learner, or publishing a snapshot from one:
+ * {@snippet :
+ * Allocator heap = Hakmem.builder().learning(false)
+ *         .policy(new Policy(0, 0, 0))                  // no big-block cache, no chunk kept: memory back at once
+ *         .build();
+ *
+ * context.publish(new Policy(32, 256L << 20, 64L << 20)); // in a learner: the whole snapshot at once
+ * }
  */
 public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkBytes) {
 
@@ -19,6 +28,7 @@ public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkB
     /** Much kept for reuse: for bursts of big short-lived blocks that would otherwise be mapped anew each time. */
     public static final Policy ROOMY = new Policy(64, 512L << 20, 256L << 20);
 
+    /** Checks the bounds of each knob. */
     public Policy {
         if (bigCacheBlocks < 0 || bigCacheBlocks > 4096) {
             throw new IllegalArgumentException("bigCacheBlocks must be 0..4096: " + bigCacheBlocks);
