@@ -10,6 +10,8 @@ module hakmem.api {
 
     // For the AllocatorMXBean (Hakmem.Builder#jmx); its classes load only for an allocator named or registered.
     requires java.management;
+    // For the JFR events of hakmem.api.runtime.JfrEvents (category "hakmem").
+    requires jdk.jfr;
 
     uses hakmem.api.spi.TierProvider;
     uses hakmem.api.spi.LearnerProvider;

@@ -28,6 +28,27 @@ import java.lang.foreign.SegmentAllocator;
  *       whatever its arguments.</li>
  * </ul>
  * After any of these exceptions the allocator stays consistent and usable.
+ *
+ * <h2>Example</h2>
+ * {@snippet :
+ * try (Allocator heap = Hakmem.create()) {                 // every tier found, thread caches
+ *     long p = heap.malloc(100);                           // a raw address, as C's malloc
+ *     MemorySegment.ofAddress(p).reinterpret(100).fill((byte) 1);
+ *     heap.free(p);
+ *
+ *     MemorySegment s = heap.allocate(64, 16);             // exactly 64 bytes, bounds-checked by FFM
+ *     s.set(ValueLayout.JAVA_LONG, 0, 42L);
+ *     heap.free(s);
+ *
+ *     Site json = heap.site("json.parse");                 // requests labelled by call site
+ *     heap.free(json.malloc(48));
+ *
+ *     try (Arena arena = heap.newArena()) {                // pooled arena: all freed at close()
+ *         MemorySegment name = arena.allocateFrom("hakmem");
+ *     }
+ *     System.out.println(heap.stats());                    // a report for people
+ * }
+ * }
  */
 public interface Allocator extends SegmentAllocator, AutoCloseable {
 

@@ -24,6 +24,7 @@ import java.util.NoSuchElementException;
 public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, long reservedBytes,
                              long retainedBytes, long memoryLimit, String learner, CacheStats caches) {
 
+    /** Copies {@code tiers}: the snapshot does not change. */
     public AllocatorStats {
         tiers = List.copyOf(tiers);
     }
@@ -39,14 +40,17 @@ public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, lon
                 + tiers.stream().map(TierStats::tier).toList());
     }
 
+    /** @return the allocations of every tier */
     public long allocations() {
         return tiers.stream().mapToLong(TierStats::allocations).sum();
     }
 
+    /** @return the frees of every tier */
     public long frees() {
         return tiers.stream().mapToLong(TierStats::frees).sum();
     }
 
+    /** @return the blocks live in every tier */
     public long liveBlocks() {
         return tiers.stream().mapToLong(TierStats::liveBlocks).sum();
     }

@@ -4,6 +4,7 @@ import hakmem.api.runtime.AllocatorBean;
 import hakmem.api.runtime.Platform;
 import hakmem.api.runtime.PooledAllocator;
 import hakmem.api.runtime.Providers;
+import hakmem.api.runtime.Settings;
 import hakmem.api.spi.LearnerProvider;
 import hakmem.api.spi.Policy;
 import hakmem.api.spi.TierProvider;
@@ -11,7 +12,6 @@ import hakmem.api.spi.TierProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -21,9 +21,9 @@ import java.util.Objects;
  * path and on the class path. System properties, read when an allocator is built, override the defaults
  * (builder settings override both):
  * <ul>
- *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none} for no tier);</li>
+ *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none}, or empty, for no tier);</li>
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
- *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS (default: two per processor);</li>
+ *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS, 1 to 1024 (default: two per processor);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off;</li>
  *   <li>{@code hakmem.learning.mode} — the learner's mode (the {@code hakmem.learn} engine's: {@code MINIMAL},
  *       {@code FAST}, {@code BALANCED}, {@code LEARNING}, {@code RESEARCH}; see {@link Builder#learningMode});</li>
@@ -35,6 +35,19 @@ import java.util.Objects;
  *   <li>{@code hakmem.jmx} — {@code true} to register each allocator's {@link AllocatorMXBean} (see
  *       {@link Builder#jmx}).</li>
  * </ul>
+ * The true/false properties take {@code true} or {@code false} in any case and nothing else. Every
+ * {@code hakmem.*} property is checked when an allocator is built, also those a builder setting overrides:
+ * an unknown key (a misspelt one) or a value a key does not accept fails {@link Builder#build()} with
+ * {@link IllegalArgumentException} naming it and what is accepted. Keys under {@code hakmem.bench.} and
+ * {@code hakmem.test.} belong to hakmem's benchmarks and tests and are not checked.
+ *
+ * <p>A first allocator with the defaults:
+ * {@snippet :
+ * try (Allocator heap = Hakmem.create()) {
+ *     long p = heap.malloc(100);
+ *     heap.free(p);
+ * }
+ * }
  * Run {@code java --module-path <jars> -m hakmem.api} to list what is found and where from.
  */
 public final class Hakmem {
@@ -50,6 +63,7 @@ public final class Hakmem {
         return builder().build();
     }
 
+    /** @return a builder with every setting at its default (see the class comment for the properties) */
     public static Builder builder() {
         return new Builder();
     }
@@ -234,23 +248,32 @@ public final class Hakmem {
             return this;
         }
 
+        /**
+         * Builds the allocator.
+         *
+         * @throws IllegalArgumentException if a {@code hakmem.*} system property is unknown or holds a value it
+         *                                  does not accept (every one is checked, also those a builder setting
+         *                                  overrides), or a tier asked for is not found
+         * @throws IllegalStateException    if several learner providers are found with learning on, or two tier
+         *                                  providers share an id
+         */
         public Allocator build() {
             Platform.check();
-            Concurrency c = concurrency != null ? concurrency : concurrencyProperty();
+            Settings.check();
+            Concurrency property = Settings.concurrency();
+            Concurrency c = concurrency != null ? concurrency : property != null ? property : Concurrency.TLS;
             Providers.Found found = providers == null || learners == null ? Providers.found() : null;
             List<TierProvider> available = providers != null ? providers : found.tiers();
             List<TierProvider> chosen = Providers.select(available, tierIds);
             LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
             long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
-            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty(c);
+            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty();
             PooledAllocator.Options options = new PooledAllocator.Options(
-                    strictFrees != null ? strictFrees : booleanProperty("hakmem.strictFrees"),
-                    zeroOnFree != null ? zeroOnFree : booleanProperty("hakmem.zeroOnFree"),
-                    failOnLeak != null ? failOnLeak : booleanProperty("hakmem.failOnLeak"),
-                    debug != null ? debug : booleanProperty("hakmem.debug"),
-                    policy, learningMode != null ? learningMode : modeProperty());
+                    flag(strictFrees, Settings.STRICT_FREES), flag(zeroOnFree, Settings.ZERO_ON_FREE),
+                    flag(failOnLeak, Settings.FAIL_ON_LEAK), flag(debug, Settings.DEBUG),
+                    policy, learningMode != null ? learningMode : Settings.learningMode());
             PooledAllocator a = PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, options);
-            if (jmx != null ? jmx : name != null || booleanProperty("hakmem.jmx")) {
+            if (jmx != null ? jmx : name != null || flag(null, Settings.JMX)) {
                 try {
                     a.registerBean(name);
                 } catch (RuntimeException | Error e) {
@@ -261,13 +284,8 @@ public final class Hakmem {
             return a;
         }
 
-        private static String modeProperty() {
-            String p = System.getProperty("hakmem.learning.mode");
-            return p == null || p.isBlank() ? null : p.strip();
-        }
-
         private LearnerProvider chooseLearner(List<LearnerProvider> candidates) {
-            boolean on = learning != null ? learning : !"false".equalsIgnoreCase(System.getProperty("hakmem.learning"));
+            boolean on = learning != null ? learning : !Boolean.FALSE.equals(Settings.flag(Settings.LEARNING));
             if (!on || candidates.isEmpty()) {
                 return null;
             }
@@ -291,45 +309,18 @@ public final class Hakmem {
          * a thread has used keeps partly used chunks, l25's freed-block caches and (TLS) a share of the
          * depots. Free pages kept undiscarded do not grow with the shards: their floor is one per tier.
          */
-        private static int shardsProperty(Concurrency c) {
-            String p = System.getProperty("hakmem.shards");
-            if (p == null || p.isBlank()) {
-                int cpus = Runtime.getRuntime().availableProcessors();
-                return Math.min(1024, 2 * cpus);
-            }
-            try {
-                int n = Integer.parseInt(p.trim());
-                if (n >= 1 && n <= 1024) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException("hakmem.shards must be 1..1024: " + p);
+        private static int shardsProperty() {
+            int n = Settings.shards();
+            return n > 0 ? n : Math.min(Settings.MAX_SHARDS, 2 * Runtime.getRuntime().availableProcessors());
         }
 
-        private static boolean booleanProperty(String name) {
-            String p = System.getProperty(name);
-            if (p == null || p.isBlank() || p.trim().equalsIgnoreCase("false")) {
-                return false;
+        /** A true/false setting: the builder's, else the property's, else false. */
+        private static boolean flag(Boolean set, String key) {
+            if (set != null) {
+                return set;
             }
-            if (p.trim().equalsIgnoreCase("true")) {
-                return true;
-            }
-            throw new IllegalArgumentException(name + " must be true or false: " + p);
-        }
-
-        private static Concurrency concurrencyProperty() {
-            String p = System.getProperty("hakmem.concurrency");
-            if (p == null || p.isBlank()) {
-                return Concurrency.TLS;
-            }
-            try {
-                return Concurrency.valueOf(p.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("hakmem.concurrency must be one of "
-                        + Arrays.toString(Concurrency.values()) + ": " + p);
-            }
+            Boolean p = Settings.flag(key);
+            return p != null && p;
         }
     }
 }

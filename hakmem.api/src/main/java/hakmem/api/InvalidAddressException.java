@@ -15,9 +15,16 @@ public final class InvalidAddressException extends IllegalArgumentException {
         DOUBLE_FREE
     }
 
+    /** The address that was passed. */
     private final long address;
+    /** Why it is invalid. */
     private final Reason reason;
 
+    /**
+     * @param address the address that was passed
+     * @param reason  why it is invalid
+     * @param detail  more about it for the message (e.g. the block it lies in), or null
+     */
     public InvalidAddressException(long address, Reason reason, String detail) {
         super(message(address, reason, detail));
         this.address = address;
@@ -33,10 +40,12 @@ public final class InvalidAddressException extends IllegalArgumentException {
         return "address 0x" + Long.toHexString(address) + " " + what + (detail == null ? "" : " (" + detail + ")");
     }
 
+    /** @return the address that was passed */
     public long address() {
         return address;
     }
 
+    /** @return why the address is invalid */
     public Reason reason() {
         return reason;
     }

@@ -29,6 +29,7 @@ import java.util.List;
 public record TierStats(String tier, long allocations, long frees, long liveBlocks, long liveBytes,
                         long handedBytes, long reservedBytes, long cachedBytes, long freeBytes, List<ClassStats> classes) {
 
+    /** Copies {@code classes}: the snapshot does not change. */
     public TierStats {
         classes = List.copyOf(classes);
     }

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InterleavingTest {
 
-    private static final int TRIALS = Integer.getInteger("hakmem.interleavings", 1_500);
+    private static final int TRIALS = Integer.getInteger("hakmem.test.interleavings", 1_500);
     /** Blocks each racer allocates after a race, to find a second copy of the raced block. */
     private static final int AFTER = 4;
 

@@ -43,7 +43,7 @@ class ModuleTest {
         assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
         assertTrue(d.opens().isEmpty());
         assertEquals(Set.of(SERVICE, "hakmem.api.spi.LearnerProvider"), d.uses());
-        assertEquals(Set.of("java.base", "java.management"), d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()),
+        assertEquals(Set.of("java.base", "java.management", "jdk.jfr"), d.requires().stream().map(ModuleDescriptor.Requires::name).collect(Collectors.toSet()),
                 "the runtime depends on the JDK alone");
     }
 

@@ -16,13 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * CI's soak: {@link Soak} in this JVM on hakmem's TLS variant, 4 threads, seeded, for 60 s
- * ({@code -Dhakmem.soak.seconds=S} shortens it locally; longer soaks belong to the CLI's {@code soak}).
+ * ({@code -Dhakmem.test.soak.seconds=S} shortens it locally; longer soaks belong to the CLI's {@code soak}).
  * Also shows that the check it relies on works: a changed byte, a wrong tag, and a backend that scribbles
  * into live blocks are all reported as corruptions.
  */
 class SoakTest {
 
-    private static final double SECONDS = Double.parseDouble(System.getProperty("hakmem.soak.seconds", "60"));
+    private static final double SECONDS = Double.parseDouble(System.getProperty("hakmem.test.soak.seconds", "60"));
     private static final long SEED = 4141;
 
     @Test

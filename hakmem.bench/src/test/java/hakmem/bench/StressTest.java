@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StressTest {
 
     private static final int ROLES = 6;
-    /** Blocks each role makes; {@code -Dhakmem.stress.blocks=N} for a longer run. */
-    private static final int BLOCKS_PER_ROLE = Integer.getInteger("hakmem.stress.blocks", 15_000);
+    /** Blocks each role makes; {@code -Dhakmem.test.stress.blocks=N} for a longer run. */
+    private static final int BLOCKS_PER_ROLE = Integer.getInteger("hakmem.test.stress.blocks", 15_000);
     private static final int BLOCKS_PER_THREAD = 300;
 
     record Block(long address, long size, long id) {

@@ -62,6 +62,7 @@ final class BigBlocks {
         long address;
         int hit = cachedFit(length, alignment);
         if (hit >= 0) {
+            hit(size, cacheLength[hit]);
             address = cacheAddress[hit];
             length = cacheLength[hit];
             cachedBytes -= length;
@@ -76,13 +77,37 @@ final class BigBlocks {
                 }
             }
         } else {
+            JfrEvents.BigCacheMiss event = new JfrEvents.BigCacheMiss();
+            event.begin(); // beside an mmap, the clock read costs nothing
+            int cachedBefore = cached;
+            long cachedBytesBefore = cachedBytes;
             address = map(length, alignment);
+            event.end();
+            if (event.shouldCommit()) {
+                event.size = size;
+                event.mappedBytes = alignment > page ? length + alignment - page : length;
+                event.cachedBlocks = cachedBefore;
+                event.cachedBytes = cachedBytesBefore;
+                event.commit();
+            }
         }
         live.put(address, new Block(length, size));
         liveLength += length;
         liveRequested += size;
         allocations++;
         return address;
+    }
+
+    /** The {@code hakmem.BigCacheHit} event of a request of {@code size} bytes given a cached mapping of {@code length}. */
+    private void hit(long size, long length) {
+        JfrEvents.BigCacheHit event = new JfrEvents.BigCacheHit();
+        if (event.shouldCommit()) {
+            event.size = size;
+            event.blockBytes = length;
+            event.cachedBlocks = cached - 1; // left once this one is taken
+            event.cachedBytes = cachedBytes - length;
+            event.commit();
+        }
     }
 
     /** Index of the smallest cached mapping that fits without wasting over a quarter, or -1. */

@@ -40,6 +40,9 @@ public final class ChunkSpace implements AutoCloseable {
     private final char[][] marks;
     /** Per owner tag, its shard + 1 when its chunks get marks, else 0. */
     private int[] tracked = new int[0];
+    /** Per owner tag, its tier's id and its shard, for the JFR events ({@link #label}); null: unlabelled. */
+    private String[] tierOfTag = new String[0];
+    private int[] shardOfTag = new int[0];
     private int freeCount;
     private int neverUsed;
     private boolean closed;
@@ -107,11 +110,40 @@ public final class ChunkSpace implements AutoCloseable {
 
     private void decommitRetained() {
         int index = retained[--retainedCount];
+        JfrEvents.ChunkUnmapped event = new JfrEvents.ChunkUnmapped();
+        event.begin();
         if (!closed) {
             decommit(base + ((long) index << CHUNK_SHIFT));
         }
         freeChunks[freeCount++] = index;
         budget.give(CHUNK_SIZE);
+        if (!closed) {
+            unmapped(event, base + ((long) index << CHUNK_SHIFT), JfrEvents.RETAINED, -1, false);
+        }
+    }
+
+    private static void unmapped(JfrEvents.ChunkUnmapped event, long chunk, String tier, int shard, boolean retained) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.address = chunk;
+            event.bytes = CHUNK_SIZE;
+            event.tier = tier;
+            event.shard = shard;
+            event.retained = retained;
+            event.commit();
+        }
+    }
+
+    private void mapped(JfrEvents.ChunkMapped event, long chunk, int tag, boolean reused) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.address = chunk;
+            event.bytes = CHUNK_SIZE;
+            event.tier = tierOf(tag);
+            event.shard = shardOf(tag);
+            event.reused = reused;
+            event.commit();
+        }
     }
 
     /**
@@ -148,6 +180,25 @@ public final class ChunkSpace implements AutoCloseable {
             tracked = java.util.Arrays.copyOf(tracked, tag + 1);
         }
         tracked[tag] = shard + 1;
+    }
+
+    /** Names owner {@code tag}'s chunks in the JFR events: shard {@code shard} of tier {@code tier}. */
+    public synchronized void label(int tag, String tier, int shard) {
+        if (tag >= tierOfTag.length) {
+            tierOfTag = java.util.Arrays.copyOf(tierOfTag, tag + 1);
+            shardOfTag = java.util.Arrays.copyOf(shardOfTag, tag + 1);
+        }
+        tierOfTag[tag] = tier;
+        shardOfTag[tag] = shard;
+    }
+
+    private String tierOf(int tag) {
+        String tier = tag < tierOfTag.length ? tierOfTag[tag] : null;
+        return tier != null ? tier : "owner " + tag;
+    }
+
+    private int shardOf(int tag) {
+        return tag < shardOfTag.length ? shardOfTag[tag] : 0;
     }
 
     /** First address of the space. */
@@ -234,11 +285,15 @@ public final class ChunkSpace implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("allocator is closed");
         }
+        JfrEvents.ChunkMapped event = new JfrEvents.ChunkMapped();
+        event.begin(); // a chunk serves thousands of blocks: the clock read costs nothing here
         if (retainedCount > 0) {
             // Still committed and still counted in the budget: hand it over as it is.
             int index = retained[--retainedCount];
             claim(index, tag, meta);
-            return base + ((long) index << CHUNK_SHIFT);
+            long chunk = base + ((long) index << CHUNK_SHIFT);
+            mapped(event, chunk, tag, true);
+            return chunk;
         }
         if (freeCount == 0 && neverUsed == owner.length) {
             throw new OutOfMemoryError("hakmem: pooled address space of " + capacity + " bytes is exhausted");
@@ -254,6 +309,7 @@ public final class ChunkSpace implements AutoCloseable {
             throw e;
         }
         claim(index, tag, meta);
+        mapped(event, chunk, tag, false);
         return chunk;
     }
 
@@ -277,8 +333,11 @@ public final class ChunkSpace implements AutoCloseable {
         owner[index] = NONE;
         attachment[index] = null;
         marks[index] = null;
+        JfrEvents.ChunkUnmapped event = new JfrEvents.ChunkUnmapped();
+        event.begin();
         if (!closed && (long) (retainedCount + 1) * CHUNK_SIZE <= retainLimit) {
             retained[retainedCount++] = index;
+            unmapped(event, chunk, tierOf(tag), shardOf(tag), true);
             return;
         }
         if (!closed) {
@@ -286,6 +345,9 @@ public final class ChunkSpace implements AutoCloseable {
         }
         freeChunks[freeCount++] = index;
         budget.give(CHUNK_SIZE);
+        if (!closed) { // a closing allocator gives every page back at once (retire), with no event per chunk
+            unmapped(event, chunk, tierOf(tag), shardOf(tag), false);
+        }
     }
 
     /** The attachment of the chunk holding {@code address} if owner {@code tag} holds it, else null. */

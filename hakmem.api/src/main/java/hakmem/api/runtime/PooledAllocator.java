@@ -201,6 +201,9 @@ public final class PooledAllocator implements Allocator {
             this.tierOfTag = new ShardedTier[1 + providers.size() * shards];
             int tag = 1;
             for (int i = 0; i < tiers.length; i++) {
+                for (int s = 0; s < shards; s++) {
+                    space.label(tag + s, providers.get(i).id(), s);
+                }
                 tiers[i] = new ShardedTier(providers.get(i), shards, tag, space, life, i, samples);
                 for (int s = 0; s < shards; s++) {
                     tierOfTag[tag++] = tiers[i];
@@ -759,7 +762,9 @@ public final class PooledAllocator implements Allocator {
 
     @Override
     public void close() {
-        String leaks = leakReport();
+        AllocatorStats atClose = statsUnlessClosed();
+        String leaks = atClose == null ? null : leakReport(atClose);
+        String name = describe(); // before close() unregisters the bean
         if (!life.close()) {
             return;
         }
@@ -776,6 +781,7 @@ public final class PooledAllocator implements Allocator {
             secrets.clear();
         }
         if (leaks != null) {
+            leaked(name, atClose);
             if (options.failOnLeak()) {
                 throw new IllegalStateException(leaks);
             }
@@ -783,20 +789,49 @@ public final class PooledAllocator implements Allocator {
         }
     }
 
+    /** This allocator in JFR events: its JMX name when it has one, else {@link #toString()}. */
+    private String describe() {
+        AllocatorBean b = bean;
+        return b != null ? b.getName() : toString();
+    }
+
+    /** The {@code hakmem.Leak} event of a close with blocks live. */
+    private void leaked(String name, AllocatorStats atClose) {
+        JfrEvents.Leak event = new JfrEvents.Leak();
+        if (event.shouldCommit()) {
+            StringBuilder byTier = new StringBuilder();
+            for (TierStats t : atClose.tiers()) {
+                if (t.liveBlocks() > 0) {
+                    byTier.append(byTier.isEmpty() ? "" : "; ").append(t.tier()).append(' ').append(t.liveBlocks())
+                            .append(" blocks (").append(t.liveBytes()).append(" bytes)");
+                }
+            }
+            event.allocator = name;
+            event.liveBlocks = atClose.liveBlocks();
+            event.liveBytes = atClose.liveBytes();
+            event.byTier = byTier.toString();
+            event.thrown = options.failOnLeak();
+            event.commit();
+        }
+    }
+
     /** Sites the leak report names one by one; the rest are summed in one line. */
     static final int LEAK_REPORT_SITES = 20;
 
-    /**
-     * What is still live, per tier and, in debug mode, per site (the tiers do not keep a block's site once
-     * handed out; debug mode's table does), or null when nothing is (or the allocator is closed already).
-     */
-    String leakReport() {
-        AllocatorStats s;
+    /** A fresh snapshot, or null when the allocator is closed already. */
+    private AllocatorStats statsUnlessClosed() {
         try {
-            s = stats();
+            return stats();
         } catch (IllegalStateException closedAlready) {
             return null;
         }
+    }
+
+    /**
+     * What the snapshot {@code s} shows still live, per tier and, in debug mode, per site (the tiers do not
+     * keep a block's site once handed out; debug mode's table does), or null when nothing is.
+     */
+    private String leakReport(AllocatorStats s) {
         if (s.liveBlocks() == 0) {
             return null;
         }
@@ -910,8 +945,17 @@ public final class PooledAllocator implements Allocator {
 
         @Override
         public void publish(Policy next) {
+            java.util.Objects.requireNonNull(next, "policy");
+            Policy previous = policy;
             // A volatile write: the hot path's next read of `policy` sees the whole new snapshot.
-            policy = java.util.Objects.requireNonNull(next, "policy");
+            policy = next;
+            JfrEvents.PolicyChange event = new JfrEvents.PolicyChange();
+            if (!next.equals(previous) && event.shouldCommit()) {
+                event.allocator = describe();
+                event.previous = previous.toString();
+                event.next = next.toString();
+                event.commit();
+            }
             space.retainLimit(next.retainedChunkBytes());
             for (ShardedTier t : tiers) {
                 t.apply(next);

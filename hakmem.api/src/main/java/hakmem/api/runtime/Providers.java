@@ -27,7 +27,7 @@ public final class Providers {
     /** System property choosing tiers by id, comma-separated; empty or {@code none} for no tier. */
     public static final String TIERS_PROPERTY = "hakmem.tiers";
 
-    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     private static final System.Logger LOG = System.getLogger("hakmem");
 
     /** What discovery found. {@code problems} lists providers that failed to load, with the reason. */
@@ -140,10 +140,7 @@ public final class Providers {
         }
         List<String> wanted = ids;
         if (wanted == null) {
-            String property = System.getProperty(TIERS_PROPERTY);
-            if (property != null) {
-                wanted = parseIds(property);
-            }
+            wanted = Settings.tiers();
         }
         List<TierProvider> chosen = new ArrayList<>();
         if (wanted == null) {

@@ -245,8 +245,16 @@ final class ThreadCaches {
                 c.spare[k] = batch;
             }
         } else {
+            JfrEvents.CacheRefill event = new JfrEvents.CacheRefill(); // see JfrEvents: free unless recorded
+            boolean recorded = event.isEnabled();
+            if (recorded) {
+                event.begin();
+            }
             got = tiers[classes.classTier[k]].refill(c.shard(), classes.classSize[k], site, m, at + 1, b);
             c.add(ThreadCache.CORE_TRIPS, 1);
+            if (recorded) {
+                refilled(event, k, got, c.shard());
+            }
         }
         c.setCount(at, got);
         if (timed) {
@@ -278,7 +286,16 @@ final class ThreadCaches {
             c.add(ThreadCache.DEPOT_TRADES, 1);
         } else {
             c.spare[k] = out;
-            c.add(ThreadCache.CORE_TRIPS, depots.giveBack(out, 0, b));
+            JfrEvents.CacheFlush event = new JfrEvents.CacheFlush();
+            boolean recorded = event.isEnabled();
+            if (recorded) {
+                event.begin();
+            }
+            int trips = depots.giveBack(out, 0, b);
+            c.add(ThreadCache.CORE_TRIPS, trips);
+            if (recorded) {
+                flushed(event, tiers[classes.classTier[k]].id(), classes.classSize[k], b, "cores", trips, c.shard());
+            }
         }
         System.arraycopy(m, at + 1 + b, m, at + 1, n - b);
         c.setCount(at, n - b);
@@ -308,7 +325,59 @@ final class ThreadCaches {
             m[ThreadCache.awayBytes(tier)] = 0;
         }
         c.add(ThreadCache.AWAY_FLUSHES, 1);
-        c.add(ThreadCache.CORE_TRIPS, depots.giveBack(m, from, from + n));
+        JfrEvents.CacheFlush event = new JfrEvents.CacheFlush();
+        boolean recorded = n > 0 && event.isEnabled();
+        String home = null;
+        if (recorded) {
+            home = awayTiers(m, from, from + n); // before the cores may release the chunks
+            event.begin();
+        }
+        int trips = depots.giveBack(m, from, from + n);
+        c.add(ThreadCache.CORE_TRIPS, trips);
+        if (recorded) {
+            flushed(event, home, 0, n, "away", trips, c.shard());
+        }
+    }
+
+    // ---- JFR events (see JfrEvents), emitted only while a recording has them enabled ----------------
+
+    private void refilled(JfrEvents.CacheRefill event, int k, int blocks, int shard) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.tier = tiers[classes.classTier[k]].id();
+            event.blockSize = classes.classSize[k];
+            event.blocks = blocks;
+            event.shard = shard;
+            event.commit();
+        }
+    }
+
+    private static void flushed(JfrEvents.CacheFlush event, String tier, long blockSize, int blocks, String destination,
+                                int trips, int shard) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.tier = tier;
+            event.blockSize = blockSize;
+            event.blocks = blocks;
+            event.destination = destination;
+            event.coreTrips = trips;
+            event.shard = shard;
+            event.commit();
+        }
+    }
+
+    /** The ids of the tiers of the blocks in {@code items[from..to)}, comma-separated, in tier order. */
+    private String awayTiers(long[] items, int from, int to) {
+        StringBuilder sb = new StringBuilder();
+        for (ShardedTier tier : tiers) {
+            for (int i = from; i < to; i++) {
+                if (tier.owns(space.ownerOf(items[i]))) {
+                    sb.append(sb.isEmpty() ? "" : ",").append(tier.id());
+                    break;
+                }
+            }
+        }
+        return sb.toString();
     }
 
     private void freeSlow(Thread t, long p, int asked, char[] chunk) {

@@ -8,6 +8,23 @@ import hakmem.api.runtime.ChunkSpace;
  * attachment (the core's out-of-band metadata for the chunk) per chunk it hands out.
  *
  * <p>A source given to a core is used from that core's thread only (see {@link TierCore}).
+ *
+ * <p>What a core does with its source:
+ * {@snippet :
+ * long chunk = chunks.acquire(meta);                 // chunkSize() bytes, aligned to chunkSize(), zero-filled
+ * SlabMeta m = (SlabMeta) chunks.attachment(p);      // for any address p: its chunk's metadata, or null
+ * chunks.discard(chunk + 4 * chunks.pageSize(), chunks.pageSize()); // a free page's memory back, still mapped
+ * chunks.release(chunk);                             // the whole chunk back to the allocator
+ * }
+ * and a core driven alone, in a test or a tool:
+ * {@snippet :
+ * try (ChunkSource chunks = ChunkSource.standalone(64L << 20)) {
+ *     TierCore core = new Fixed64Provider().create(chunks);
+ *     long p = core.allocate(48, 16, 0);
+ *     core.free(p);
+ *     core.close();
+ * }
+ * }
  */
 public interface ChunkSource extends AutoCloseable {
 

@@ -19,6 +19,17 @@ import java.util.function.Consumer;
  *
  * <p>A chunk has at most 32 pages, tracked in an int mask. Single-threaded, like the core that owns
  * it, but for the shared count.
+ *
+ * <p>In a core of 64 KiB pages (32 to a chunk) with a floor of 16 MiB for the tier:
+ * {@snippet :
+ * DirtyPages dirty = new DirtyPages(chunks, 16, 16L << 20, 3);  // pages of 2^16 B; budget grows as held >>> 3
+ * DirtyPages.Pages pages = new DirtyPages.Pages(chunkMeta);     // one per chunk the core holds
+ *
+ * dirty.take(pages, 0b0110);                   // pages 1 and 2 go into use: no longer dirty
+ * dirty.give(pages, chunk, 0b0110, heldBytes);  // freed again: kept dirty within the allowance, else discarded
+ * dirty.forget(pages);                         // before the chunk is released
+ * chunks.release(chunk);
+ * }
  */
 public final class DirtyPages {
 
@@ -43,6 +54,7 @@ public final class DirtyPages {
             return mask;
         }
 
+        /** @return the core's metadata for the chunk, as given to the constructor */
         public Object owner() {
             return owner;
         }

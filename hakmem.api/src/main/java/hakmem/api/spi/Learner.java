@@ -1,6 +1,14 @@
 package hakmem.api.spi;
 
-/** A running learner bound to one allocator. */
+/**
+ * A running learner bound to one allocator, made by {@link LearnerProvider#start}; the allocator reads its
+ * {@link #state()} for stats and closes it when it closes itself.
+ * {@snippet :
+ * Learner learner = provider.start(context);     // the allocator does this once, when it is built
+ * String first = learner.state().lines().findFirst().orElse("");   // e.g. "BALANCED FROZEN default"
+ * learner.close();                               // the allocator does this in close()
+ * }
+ */
 public interface Learner extends AutoCloseable {
 
     /**

@@ -2,7 +2,22 @@ package hakmem.api.spi;
 
 import hakmem.api.AllocatorStats;
 
-/** What a learner sees of its allocator and the one way it steers it. */
+/**
+ * What a learner sees of its allocator and the one way it steers it. One window of a learner's thread:
+ * {@snippet :
+ * long[] bigTime = new long[1];
+ * long lost = context.drainSamples((kind, size, site, tier, nanos, weight) -> {
+ *     if (kind == SampleSink.BIG) {
+ *         bigTime[0] += nanos * weight;                   // time spent mapping big blocks
+ *     }
+ * });
+ * long held = context.bytesReserved();
+ * Policy now = context.policy();
+ * if (bigTime[0] > 1_000_000 && now.bigCacheBlocks() < Policy.ROOMY.bigCacheBlocks()) {
+ *     context.publish(Policy.ROOMY);                     // keep more big mappings for reuse
+ * }
+ * }
+ */
 public interface LearnerContext {
 
     /**

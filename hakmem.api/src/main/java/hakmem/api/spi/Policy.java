@@ -4,6 +4,15 @@ package hakmem.api.spi;
  * The knobs the hot path reads, published as one immutable snapshot (a plain read, no lock, no atomic
  * read-modify-write). A learner replaces the whole snapshot; it never mutates one in place.
  *
+ * <p>Pinning the knobs without a learner, or publishing a snapshot from one:
+ * {@snippet :
+ * Allocator heap = Hakmem.builder().learning(false)
+ *         .policy(new Policy(0, 0, 0).withRoundingSlack(1.0)) // nothing kept for reuse, no rounding up
+ *         .build();
+ *
+ * context.publish(new Policy(32, 256L << 20, 64L << 20)); // in a learner: the whole snapshot at once
+ * }
+ *
  * @param bigCacheBlocks most freed big-block mappings kept for reuse (hakmem's BigCache), 0 to disable
  * @param bigCacheBytes  most bytes kept in those mappings
  * @param retainedChunkBytes most bytes of chunks the tiers released kept committed (pages resident) for
@@ -33,6 +42,7 @@ public record Policy(int bigCacheBlocks, long bigCacheBytes, long retainedChunkB
     /** Much kept for reuse: for bursts of big short-lived blocks that would otherwise be mapped anew each time. */
     public static final Policy ROOMY = new Policy(64, 512L << 20, 256L << 20);
 
+    /** Checks the bounds of each knob. */
     public Policy {
         if (bigCacheBlocks < 0 || bigCacheBlocks > 4096) {
             throw new IllegalArgumentException("bigCacheBlocks must be 0..4096: " + bigCacheBlocks);

@@ -6,6 +6,17 @@ package hakmem.api.spi;
  * locked paths sample one request in {@link LearnerContext#samplePeriod()} (a countdown per shard, under
  * the shard's lock); every request and free on the big-block path is sampled, its calls to the OS dwarf
  * the clock reads.
+ *
+ * <p>Counting requests per site from one drain (each sample stands for {@code weight} requests):
+ * {@snippet :
+ * Map<Integer, Long> requests = new HashMap<>();
+ * context.drainSamples((kind, size, site, tier, nanos, weight) -> {
+ *     if (kind != SampleSink.BIG_FREE) {
+ *         requests.merge(site, (long) weight, Long::sum);
+ *     }
+ * });
+ * requests.forEach((site, n) -> System.out.println(context.siteName(site) + ": about " + n + " requests"));
+ * }
  */
 @FunctionalInterface
 public interface SampleSink {

@@ -18,6 +18,51 @@ import hakmem.api.TierStats;
  * releases a chunk nor discards a page under a live block (but in {@link #close}), and
  * {@link TierStats#reservedBytes()} in {@link #stats} is the bytes of the chunks it holds. The
  * {@code hakmem.tck} module checks a provider against all of this ({@code TierCoreContract}).
+ *
+ * <p>The heart of a core of 64-byte blocks: chunks cut into blocks, free and live blocks tracked on the
+ * Java heap, never inside the blocks (a user's write after free cannot corrupt the core):
+ * {@snippet :
+ * final class Fixed64Core implements TierCore {
+ *     private final ChunkSource chunks;
+ *     private final ArrayDeque<Long> free = new ArrayDeque<>();
+ *     private final Set<Long> live = new HashSet<>();
+ *
+ *     Fixed64Core(ChunkSource chunks) {
+ *         this.chunks = chunks;
+ *     }
+ *
+ *     @Override
+ *     public long allocate(long size, long alignment, int site) {
+ *         if (alignment > 64) {
+ *             return 0;                                   // the runtime serves it elsewhere
+ *         }
+ *         if (free.isEmpty()) {                           // throws OutOfMemoryError, the core unchanged
+ *             long chunk = chunks.acquire(this);
+ *             for (long p = chunk; p < chunk + chunks.chunkSize(); p += 64) {
+ *                 free.add(p);
+ *             }
+ *         }
+ *         long p = free.pop();
+ *         live.add(p);
+ *         return p;
+ *     }
+ *
+ *     @Override
+ *     public void free(long address) {
+ *         if (!live.remove(address)) {                    // double, foreign or interior: nothing changes
+ *             throw new InvalidAddressException(address, InvalidAddressException.Reason.UNKNOWN, "fixed64");
+ *         }
+ *         free.push(address);
+ *     }
+ *
+ *     @Override
+ *     public long[] classSizes() {
+ *         return new long[] {64};                         // thread caches may cache its blocks
+ *     }
+ *
+ *     // usableSize, trim, stats and close: see hakmem.example.tier
+ * }
+ * }
  */
 public interface TierCore {
 

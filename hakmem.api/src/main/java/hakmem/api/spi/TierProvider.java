@@ -7,6 +7,33 @@ package hakmem.api.spi;
  * hakmem.api.spi.TierProvider with ...}; class path: {@code META-INF/services/hakmem.api.spi.TierProvider}),
  * ordered by {@link #maxSize()} and then {@link #id()}. With a tier missing, the next tier up (or the
  * big-block path) serves its range, so a tier must accept any size from 1 byte to its {@code maxSize()}.
+ *
+ * <p>A tier of 64-byte blocks for one hot size (the {@code hakmem.example.tier} module is a complete one):
+ * {@snippet :
+ * public final class Fixed64Provider implements TierProvider {
+ *     @Override
+ *     public String id() {
+ *         return "fixed64";
+ *     }
+ *
+ *     @Override
+ *     public long maxSize() {
+ *         return 64;
+ *     }
+ *
+ *     @Override
+ *     public TierCore create(ChunkSource chunks) {
+ *         return new Fixed64Core(chunks);              // see TierCore
+ *     }
+ * }
+ * }
+ * declared in its module, and for the class path in {@code META-INF/services/hakmem.api.spi.TierProvider}:
+ * {@snippet :
+ * module my.tier {
+ *     requires hakmem.api;
+ *     provides hakmem.api.spi.TierProvider with my.tier.Fixed64Provider;
+ * }
+ * }
  */
 public interface TierProvider {
 
