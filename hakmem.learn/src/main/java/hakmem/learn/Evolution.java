@@ -223,16 +223,7 @@ final class Evolution {
         }
         previous = current;
         previousCost = window.cost();
-        learnWindows++;
-        trackStreak(window.p99Nanos(), window.operations());
-        if (streak >= mode.convergeWindows()) {
-            freeze(streakLeader, String.format(Locale.ROOT, "converged: %s led by %.1f >= %.1f ELO points for %d windows",
-                    streakLeader.name(), table.margin(), mode.convergeMargin(), streak));
-        } else if (learnWindows >= mode.learnBudget()) {
-            budgetSpent();
-        } else {
-            current = table.pick(mode.epsilon(), random);
-        }
+        endLearnWindow(window, "converged", false);
     }
 
     private void finishLearnShadowed(WindowResult window, Map<Strategy, WindowCost> shadows) {
@@ -248,15 +239,24 @@ final class Evolution {
                 table.play(all.get(i), a, all.get(j), b);
             }
         }
+        endLearnWindow(window, "converged on shadows", true);
+    }
+
+    /**
+     * After a LEARN window's matches: freeze a leader that held its margin long enough, or the leader
+     * when the budget is spent; else pick the next window's strategy (the leader itself when every
+     * candidate is judged each window, as with shadows; epsilon-greedily when only trials judge).
+     */
+    private void endLearnWindow(WindowResult window, String converged, boolean leaderNext) {
         learnWindows++;
         trackStreak(window.p99Nanos(), window.operations());
         if (streak >= mode.convergeWindows()) {
-            freeze(streakLeader, String.format(Locale.ROOT, "converged on shadows: %s led by %.1f >= %.1f ELO points for %d windows",
-                    streakLeader.name(), table.margin(), mode.convergeMargin(), streak));
+            freeze(streakLeader, String.format(Locale.ROOT, "%s: %s led by %.1f >= %.1f ELO points for %d windows",
+                    converged, streakLeader.name(), table.margin(), mode.convergeMargin(), streak));
         } else if (learnWindows >= mode.learnBudget()) {
             budgetSpent();
         } else {
-            current = table.leader();
+            current = leaderNext ? table.leader() : table.pick(mode.epsilon(), random);
         }
     }
 

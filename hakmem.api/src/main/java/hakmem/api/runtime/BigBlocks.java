@@ -158,7 +158,8 @@ final class BigBlocks {
         return address;
     }
 
-    void free(long address, Policy policy) {
+    /** Frees the big block at {@code address}, caching its mapping as {@code policy} allows; returns its length. */
+    long free(long address, Policy policy) {
         Block block = live.remove(address);
         if (block == null) {
             throw invalid(address);
@@ -168,7 +169,7 @@ final class BigBlocks {
         frees++;
         if (block.length > policy.bigCacheBytes() || policy.bigCacheBlocks() == 0) {
             unmap(address, block.length);
-            return;
+            return block.length;
         }
         evictCached(policy.bigCacheBlocks() - 1, policy.bigCacheBytes() - block.length);
         if (cached == cacheAddress.length) {
@@ -179,6 +180,7 @@ final class BigBlocks {
         cacheLength[cached] = block.length;
         cached++;
         cachedBytes += block.length;
+        return block.length;
     }
 
     /** Unmaps the oldest cached mappings until at most {@code blocks} and {@code bytes} remain. */

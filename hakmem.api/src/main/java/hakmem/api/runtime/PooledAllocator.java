@@ -383,8 +383,7 @@ public final class PooledAllocator implements Allocator {
                 return;
             }
             long start = System.nanoTime();
-            long length = big.usableSize(address);
-            big.free(address, policy);
+            long length = big.free(address, policy);
             samples.record(SampleSink.BIG_FREE, length, 0, tiers.length, System.nanoTime() - start, 1);
         } finally {
             bigLock.unlock();
