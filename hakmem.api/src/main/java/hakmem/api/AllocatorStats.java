@@ -20,13 +20,17 @@ import java.util.NoSuchElementException;
  * @param learner       the learner's id and state, or {@code "off"}: a first line of a few words, then
  *                      the learner's details on further lines (its policy, ratings, transitions, sites)
  * @param caches        the thread caches' counters ({@link CacheStats#NONE} unless TLS)
+ * @param locks         contention on the allocator's locks, one entry per kind: each tier's cores, the
+ *                      thread caches' depots (TLS), the big-block path
  */
 public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, long reservedBytes,
-                             long retainedBytes, long memoryLimit, String learner, CacheStats caches) {
+                             long retainedBytes, long memoryLimit, String learner, CacheStats caches,
+                             List<LockStats> locks) {
 
-    /** Copies {@code tiers}: the snapshot does not change. */
+    /** Copies {@code tiers} and {@code locks}: the snapshot does not change. */
     public AllocatorStats {
         tiers = List.copyOf(tiers);
+        locks = List.copyOf(locks);
     }
 
     /** The stats of tier {@code id} ({@code "big"} for the big-block path). */
@@ -78,7 +82,7 @@ public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, lon
     /**
      * A multi-line report for people: a header (variant, bytes reserved, retained and the limit, the
      * learner), the thread caches (TLS), a table of the tiers (allocations, frees, live blocks, live,
-     * handed, wasted, cached, free and reserved bytes) and, for each tier with classes, a table of its classes (block
+     * handed, wasted, cached, free and reserved bytes), lock contention (a table, or one line when none) and, for each tier with classes, a table of its classes (block
      * size, allocations, frees, live blocks, live bytes, cached blocks, slabs, reserved bytes; classes
      * never used are left out). Counts and block sizes are exact, other bytes in B, KiB, MiB, GiB with
      * one decimal. Its layout may change between versions: read the components to process numbers.

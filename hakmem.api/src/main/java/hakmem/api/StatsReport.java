@@ -34,6 +34,7 @@ final class StatsReport {
                     bytes(t.reservedBytes()));
         }
         tiers.appendTo(out, "");
+        locks(out, s);
 
         for (TierStats t : s.tiers()) {
             if (t.classes().isEmpty()) {
@@ -83,6 +84,22 @@ final class StatsReport {
                 .append(", duplicates ").append(c.duplicates()).append(", depot trades ").append(c.depotTrades())
                 .append(", away flushes ").append(c.awayFlushes()).append(", core lock sections ").append(c.coreTrips())
                 .append('\n');
+    }
+
+    /** Lock contention, or one line saying there was none. */
+    private static void locks(StringBuilder out, AllocatorStats s) {
+        if (s.locks().stream().allMatch(l -> l.contended() == 0)) {
+            out.append("\nlocks: no contention\n");
+            return;
+        }
+        Table locks = new Table(1, "lock", "contended", "mean wait", "yields", "sleeps");
+        for (LockStats l : s.locks()) {
+            locks.row(l.lock(), count(l.contended()),
+                    l.contended() == 0 ? "-" : String.format(Locale.ROOT, "%.1f us", l.meanWaitNanos() / 1000),
+                    count(l.yields()), count(l.sleeps()));
+        }
+        out.append("\nlocks:\n");
+        locks.appendTo(out, "  ");
     }
 
     private static String count(long n) {

@@ -17,7 +17,8 @@ class StatsReportTest {
         TierStats big = new TierStats("big", 2, 1, 1, 3_000_000, 3_006_464, 3_006_464, 0, 0, List.of());
         CacheStats caches = new CacheStats(2, 12, 384, 970, 30, 1, 0, 0, 4, 5, 6);
         AllocatorStats s = new AllocatorStats(Concurrency.TLS, List.of(tiny, big), 5_103_616, 0, 1L << 30,
-                "cap-tuner exploring", caches);
+                "cap-tuner exploring", caches, List.of(new LockStats("tiny", 40, 100_000, 3, 1),
+                        new LockStats("depots", 0, 0, 0, 0), new LockStats("big", 0, 0, 0, 0)));
         assertEquals("""
                 hakmem TLS: reserved 4.9 MiB, retained 0 B, limit 1.0 GiB, learner cap-tuner exploring
                 thread caches: threads 2, cached 12 blocks (384 B), hit rate 97.0% (hits 970, misses 30)
@@ -26,6 +27,12 @@ class StatsReportTest {
                 tier  allocations  frees  live  live bytes   handed    waste  cached     free  reserved
                 tiny         1500   1200   300     8.8 KiB  9.4 KiB    600 B   384 B  2.0 MiB   2.0 MiB
                 big             2      1     1     2.9 MiB  2.9 MiB  6.3 KiB     0 B      0 B   2.9 MiB
+
+                locks:
+                  lock    contended  mean wait  yields  sleeps
+                  tiny           40     2.5 us       3       1
+                  depots          0          -       0       0
+                  big             0          -       0       0
 
                 tiny classes (1 never used, not shown):
                   block size  allocations  frees  live  live bytes  cached  slabs  reserved
@@ -37,13 +44,16 @@ class StatsReportTest {
     @Test
     void otherVariantsHaveNoThreadCachesAndAnUnusedTierSaysSo() {
         TierStats tiny = new TierStats("tiny", 0, 0, 0, 0, 0, 0, List.of(new ClassStats(16, 0, 0, 0, 0, 0, 0)));
-        AllocatorStats s = new AllocatorStats(Concurrency.LOCKED, List.of(tiny), 0, 0, Long.MAX_VALUE, "off", CacheStats.NONE);
+        AllocatorStats s = new AllocatorStats(Concurrency.LOCKED, List.of(tiny), 0, 0, Long.MAX_VALUE, "off", CacheStats.NONE,
+                List.of(new LockStats("tiny", 0, 0, 0, 0)));
         assertEquals("""
                 hakmem LOCKED: reserved 0 B, retained 0 B, limit unlimited, learner off
                 thread caches: none (TLS only)
 
                 tier  allocations  frees  live  live bytes  handed  waste  cached  free  reserved
                 tiny            0      0     0         0 B     0 B    0 B     0 B   0 B       0 B
+
+                locks: no contention
 
                 tiny classes (1 never used, not shown):
                   none used

@@ -42,8 +42,8 @@ public interface Backend extends AutoCloseable {
     default void trim() {
     }
 
-    /** One line on the allocator's thread caches (hit rate...) where it has them, else null. */
-    default String cacheReport() {
+    /** Lines on the allocator's own counters (thread caches, lock contention) where it has them, else null. */
+    default String counterReport() {
         return null;
     }
 

@@ -1,9 +1,15 @@
 package hakmem.bench;
 
 import hakmem.api.Allocator;
+import hakmem.api.AllocatorStats;
 import hakmem.api.CacheStats;
 import hakmem.api.Concurrency;
 import hakmem.api.Hakmem;
+import hakmem.api.LockStats;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /** hakmem with one concurrency variant and every tier found. */
 public final class HakmemBackend implements Backend {
@@ -52,18 +58,30 @@ public final class HakmemBackend implements Backend {
     }
 
     @Override
-    public String cacheReport() {
-        CacheStats c = allocator.stats().caches();
+    public String counterReport() {
+        AllocatorStats s = allocator.stats();
+        List<String> lines = new ArrayList<>();
+        CacheStats c = s.caches();
         long handed = c.hits() + c.misses();
-        if (handed == 0) {
-            return null;
+        if (handed > 0) {
+            double per = 1e6 / handed;
+            lines.add(String.format(Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d caches of ended"
+                            + " threads reclaimed; per 10^6 cached allocations: %.0f depot trades, %.0f away flushes, %.0f core"
+                            + " lock sections, %.0f duplicates dropped",
+                    100 * c.hitRate(), c.hits(), c.misses(), c.reclaimed(), c.depotTrades() * per, c.awayFlushes() * per,
+                    c.coreTrips() * per, c.duplicates() * per));
         }
-        double per = 1e6 / handed;
-        return String.format(java.util.Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d caches of ended"
-                        + " threads reclaimed; per 10^6 cached allocations: %.0f depot trades, %.0f away flushes, %.0f core lock"
-                        + " sections, %.0f duplicates dropped",
-                100 * c.hitRate(), c.hits(), c.misses(), c.reclaimed(), c.depotTrades() * per, c.awayFlushes() * per,
-                c.coreTrips() * per, c.duplicates() * per);
+        long requests = Math.max(1, s.allocations() + s.frees()); // the caller's, cached or not
+        List<String> locks = new ArrayList<>();
+        for (LockStats l : s.locks()) {
+            if (l.contended() > 0) {
+                locks.add(String.format(Locale.ROOT, "%s %d contended (%.0f per 10^6 requests), mean wait %.1f us,"
+                                + " %d yields, %d sleeps", l.lock(), l.contended(), l.contended() * 1e6 / requests,
+                        l.meanWaitNanos() / 1000, l.yields(), l.sleeps()));
+            }
+        }
+        lines.add(locks.isEmpty() ? "locks: no contention" : "locks: " + String.join("; ", locks));
+        return String.join("\n", lines);
     }
 
     @Override

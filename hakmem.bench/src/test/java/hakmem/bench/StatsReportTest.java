@@ -5,6 +5,7 @@ import hakmem.api.AllocatorStats;
 import hakmem.api.ClassStats;
 import hakmem.api.Concurrency;
 import hakmem.api.Hakmem;
+import hakmem.api.LockStats;
 import hakmem.api.TierStats;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,6 +20,34 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link AllocatorStats#report()} of real allocators: every tier, the used classes' numbers, aligned tables. */
 class StatsReportTest {
+
+    /**
+     * One lock entry per kind, in tier order, then the depots (TLS only) and the big-block path; a
+     * single thread never finds a lock taken, so every counter stays zero and the report says so.
+     */
+    @ParameterizedTest
+    @EnumSource(Concurrency.class)
+    void locksAreListedByKindAndASingleThreadContendsForNone(Concurrency variant) {
+        try (Allocator a = Hakmem.builder().concurrency(variant).learning(false).build()) {
+            for (long size : new long[] {24, 3000, 50_000, 2 << 20}) {
+                for (int i = 0; i < 1000; i++) {
+                    a.free(a.malloc(size));
+                }
+            }
+            AllocatorStats s = a.stats();
+            List<String> expected = new ArrayList<>(s.tiers().stream().map(TierStats::tier).filter(t -> !t.equals("big"))
+                    .toList());
+            if (variant == Concurrency.TLS) {
+                expected.add("depots");
+            }
+            expected.add("big");
+            assertEquals(expected, s.locks().stream().map(LockStats::lock).toList());
+            for (LockStats l : s.locks()) {
+                assertEquals(new LockStats(l.lock(), 0, 0, 0, 0), l);
+            }
+            assertTrue(s.report().contains("\nlocks: no contention\n"), s.report());
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(Concurrency.class)

@@ -1,5 +1,7 @@
 package hakmem.api.runtime;
 
+import hakmem.api.LockStats;
+
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -185,6 +187,22 @@ final class Depots {
                 }
             }
         }
+    }
+
+    /** Contention on the depots' locks, all shards and classes together. */
+    LockStats lockStats() {
+        long[] c = new long[4];
+        for (SpinLock[] byClass : lock) {
+            for (SpinLock l : byClass) {
+                l.lock();
+                try {
+                    l.addCounters(c);
+                } finally {
+                    l.unlock();
+                }
+            }
+        }
+        return new LockStats("depots", c[0], c[1], c[2], c[3]);
     }
 
     long refused() {

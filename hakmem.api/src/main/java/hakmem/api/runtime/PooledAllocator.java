@@ -6,6 +6,7 @@ import hakmem.api.CacheStats;
 import hakmem.api.ClassStats;
 import hakmem.api.Concurrency;
 import hakmem.api.InvalidAddressException;
+import hakmem.api.LockStats;
 import hakmem.api.Site;
 import hakmem.api.SiteOptions;
 import hakmem.api.TierStats;
@@ -641,21 +642,31 @@ public final class PooledAllocator implements Allocator {
         for (ShardedTier t : tiers) {
             out.add(t.stats());
         }
+        List<LockStats> locks = new ArrayList<>();
+        for (ShardedTier t : tiers) {
+            locks.add(t.lockStats());
+        }
+        if (caches != null) {
+            locks.add(caches.depotLocks());
+        }
+        long[] bigLockCounts = new long[4];
         bigLock.lock();
         try {
             life.checkOpen();
             out.add(big.stats());
+            bigLock.addCounters(bigLockCounts);
         } finally {
             bigLock.unlock();
         }
+        locks.add(new LockStats("big", bigLockCounts[0], bigLockCounts[1], bigLockCounts[2], bigLockCounts[3]));
         String learnerState = learner == null ? learnerName : learnerName + " " + learner.state();
         if (caches == null) {
             return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),
-                    learnerState, CacheStats.NONE);
+                    learnerState, CacheStats.NONE, locks);
         }
         cachedTierStats(out);
         return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),
-                learnerState, caches.stats());
+                learnerState, caches.stats(), locks);
     }
 
     /**

@@ -1,6 +1,7 @@
 package hakmem.api.runtime;
 
 import hakmem.api.InvalidAddressException;
+import hakmem.api.LockStats;
 import hakmem.api.TierStats;
 import hakmem.api.spi.Policy;
 import hakmem.api.spi.SampleSink;
@@ -258,6 +259,20 @@ final class ShardedTier {
             }
         }
         return parts.size() == 1 ? parts.get(0) : TierStats.sum(provider.id(), parts);
+    }
+
+    /** Contention on this tier's core locks, all shards together. */
+    LockStats lockStats() {
+        long[] c = new long[4];
+        for (SpinLock lock : locks) {
+            lock.lock();
+            try {
+                lock.addCounters(c);
+            } finally {
+                lock.unlock();
+            }
+        }
+        return new LockStats(provider.id(), c[0], c[1], c[2], c[3]);
     }
 
     /** Closes every core (the allocator is closed already: no open check). */

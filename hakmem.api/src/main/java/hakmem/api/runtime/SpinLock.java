@@ -11,7 +11,10 @@ import java.lang.invoke.VarHandle;
  * exponentially between tries without touching the lock word (until a waiter runs out of patience and
  * watches it for the one section the holder still runs), so the holder keeps the lock's and the
  * core's cache lines and runs on at full speed (throughput over fairness), and yields once the backoff
- * is long, so a holder that was descheduled (more threads than cores) gets the CPU back.
+ * is long. A waiter that sees the word held and unchanged for tens of microseconds takes the holder for
+ * descheduled (more threads than cores, preempted inside its section) and sleeps, so the holder gets a
+ * processor back instead of sharing it with spinning waiters. Waits are counted, by the new holder
+ * under the lock ({@link #addCounters}), never on the fast path.
  *
  * <p>Virtual threads park instead of spinning long: a virtual holder that blocks inside its section
  * (on a monitor, say) leaves its carrier and needs a free one to finish; thousands of
@@ -62,7 +65,27 @@ final class SpinLock extends SpinLockL2Pad {
      */
     private static final long PATIENCE_NANOS = 5_000_000;
 
+    /**
+     * How long a platform waiter sees the lock held with the same word before it takes the holder for
+     * stalled (descheduled inside its section) and sleeps: sections take tens of nanoseconds, a refill
+     * a few microseconds, one that maps a chunk some tens.
+     */
+    private static final long STALL_NANOS = 50_000;
+    /** First and longest sleep of a waiter whose holder is stalled; it doubles while the word stays put. */
+    private static final long MIN_SLEEP_NANOS = 50_000;
+    private static final long MAX_SLEEP_NANOS = 1_000_000;
+
     private final long patienceNanos;
+
+    // Written only by a thread that holds the lock (after a slow acquisition), read under it.
+    /** Acquisitions that took the slow path. */
+    private long contended;
+    /** Nanoseconds those acquisitions waited. */
+    private long waitNanos;
+    /** Yields of waiters that then took the lock. */
+    private long yields;
+    /** Sleeps (timed parks) of waiters that then took the lock. */
+    private long sleeps;
 
     SpinLock() {
         this(PATIENCE_NANOS);
@@ -90,41 +113,64 @@ final class SpinLock extends SpinLockL2Pad {
         // dragging the lines across for every request. Throughput over fairness, on purpose, up to
         // patienceNanos. The clock is read once a round (30 ns against at least 64 hints).
         long since = System.nanoTime();
+        Stall stall = new Stall(state, since);
         int backoff = 64;
-        while (true) {
-            for (int i = 0; i < backoff; i++) {
-                Thread.onSpinWait();
-            }
-            int seen = state;
-            if ((seen & 1) == 0) {
-                for (int i = 0; i < GRACE; i++) {
+        int yields = 0;
+        try {
+            while (true) {
+                for (int i = 0; i < backoff; i++) {
                     Thread.onSpinWait();
                 }
-                if (state == seen && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                int seen = state;
+                if ((seen & 1) == 0) {
+                    for (int i = 0; i < GRACE; i++) {
+                        Thread.onSpinWait();
+                    }
+                    if (state == seen && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                        counted(since, yields, stall);
+                        return;
+                    }
+                }
+                long now = System.nanoTime();
+                if (stall.sleepIfStalled(seen, now)) {
+                    continue;
+                }
+                if (now - since >= patienceNanos) {
+                    lockWanted(false, since, yields, stall);
                     return;
                 }
+                if (backoff < MAX_BACKOFF) {
+                    backoff <<= 1;
+                } else {
+                    Thread.yield();
+                    yields++;
+                }
             }
-            if (System.nanoTime() - since >= patienceNanos) {
-                lockWanted(false);
-                return;
-            }
-            if (backoff < MAX_BACKOFF) {
-                backoff <<= 1;
-            } else {
-                // The holder may be descheduled (more threads than cores): let it run. Every round, not
-                // every 8th: larson at 8 threads on 2 cores, LOCKED 5.6 -> 14 and SHARDED 13 -> 24 M ops/s.
-                Thread.yield();
+        } finally {
+            if (stall.interrupted) {
+                Thread.currentThread().interrupt(); // the caller's interrupt, kept for it
             }
         }
     }
 
     /**
+     * Adds a slow acquisition to the counters; called by the new holder, so the lock guards them.
+     */
+    private void counted(long since, int yields, Stall stall) {
+        contended++;
+        waitNanos += System.nanoTime() - since;
+        this.yields += yields;
+        this.sleeps += stall.sleeps;
+    }
+
+    /**
      * Says the lock is wanted, so no one else starts to take it, then takes it as soon as it is free:
      * a platform thread watching the word (the holder steps back at its next lock, so this lasts about
-     * one section) and yielding now and then to a descheduled holder, a virtual thread polling between
-     * timed parks. Returns whether a park cleared an interrupt (see {@link #park}).
+     * one section) and sleeping while the holder is stalled, a virtual thread polling between timed
+     * parks. Returns whether a virtual thread's park cleared an interrupt (see {@link #park}; a platform
+     * thread's sleeps note theirs in {@code stall}).
      */
-    private boolean lockWanted(boolean parking) {
+    private boolean lockWanted(boolean parking, long since, int yields, Stall stall) {
         WANTED.getAndAdd(this, 1);
         try {
             boolean interrupted = false;
@@ -132,15 +178,18 @@ final class SpinLock extends SpinLockL2Pad {
             for (int spins = 1; ; spins++) {
                 int seen = state;
                 if ((seen & 1) == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                    counted(since, yields, stall);
                     return interrupted;
                 }
                 if (parking) {
                     interrupted |= park(pause);
+                    stall.sleeps++;
                     pause = Math.min(pause << 1, 1_000_000);
                 } else {
                     Thread.onSpinWait();
-                    if ((spins & 1023) == 0) {
+                    if ((spins & 1023) == 0 && !stall.sleepIfStalled(seen, System.nanoTime())) {
                         Thread.yield();
+                        yields++;
                     }
                 }
             }
@@ -157,10 +206,12 @@ final class SpinLock extends SpinLockL2Pad {
         boolean interrupted = false;
         try {
             long since = System.nanoTime();
+            Stall stall = new Stall(state, since);
             long pause = 1_000;
             for (int rounds = 0; ; rounds++) {
                 int seen = state;
                 if ((seen & 1) == 0 && wanted == 0 && STATE.compareAndSet(this, seen, seen + 1)) {
+                    counted(since, 0, stall);
                     return;
                 }
                 if (rounds < 8) {
@@ -168,10 +219,11 @@ final class SpinLock extends SpinLockL2Pad {
                         Thread.onSpinWait();
                     }
                 } else if (System.nanoTime() - since >= patienceNanos) {
-                    interrupted |= lockWanted(true);
+                    interrupted |= lockWanted(true, since, 0, stall);
                     return;
                 } else {
                     interrupted |= park(pause);
+                    stall.sleeps++;
                     pause = Math.min(pause << 1, 1_000_000);
                 }
             }
@@ -183,15 +235,66 @@ final class SpinLock extends SpinLockL2Pad {
     }
 
     /**
-     * Parks the calling virtual thread for up to {@code pause} ns with its interrupt cleared; returns
-     * whether it cleared one. An interrupted thread's parks return at once: the waiter would spin on
-     * its carrier and keep an unmounted holder off it (all carriers taken: a deadlock). The flag is set
-     * again only once the lock is taken: setting it wakes the thread, so the next park would not wait.
+     * Parks the calling thread for up to {@code pause} ns with its interrupt cleared; returns whether it
+     * cleared one. An interrupted thread's parks return at once: a virtual waiter would spin on its
+     * carrier and keep an unmounted holder off it (all carriers taken: a deadlock), a platform one would
+     * spin where it meant to sleep. The flag is set again only once the lock is taken: setting it wakes
+     * the thread, so the next park would not wait.
      */
     private static boolean park(long pause) {
         boolean interrupted = Thread.interrupted();
         java.util.concurrent.locks.LockSupport.parkNanos(pause);
         return interrupted;
+    }
+
+    /**
+     * What a platform waiter knows of the holder: the held word it last saw and since when. A word held
+     * unchanged for {@link #STALL_NANOS} means the holder is not running (more threads than
+     * processors, and it was preempted inside its section). Spinning or yielding then keeps it off its
+     * processor (CFS hands a yielding thread the processor back before a thread that just used up its
+     * slice), so the waiter sleeps, longer each time while the word stays put; no unlock wakes it, so
+     * unlock stays a single release store.
+     */
+    private static final class Stall {
+        private int watched;
+        private long watchedSince;
+        private long sleep = MIN_SLEEP_NANOS;
+        int sleeps;
+        /** Whether a sleep cleared the caller's interrupt (set again once the lock is taken). */
+        boolean interrupted;
+
+        Stall(int seen, long now) {
+            watched = seen;
+            watchedSince = now;
+        }
+
+        /** Sleeps if {@code seen} is the held word watched for {@link #STALL_NANOS}; returns whether it slept. */
+        boolean sleepIfStalled(int seen, long now) {
+            if (seen != watched || (seen & 1) == 0) {
+                watched = seen;
+                watchedSince = now;
+                sleep = MIN_SLEEP_NANOS;
+                return false;
+            }
+            if (now - watchedSince < STALL_NANOS) {
+                return false;
+            }
+            interrupted |= park(sleep);
+            sleeps++;
+            sleep = Math.min(sleep << 1, MAX_SLEEP_NANOS);
+            return true;
+        }
+    }
+
+    /**
+     * Adds this lock's contention counters to {@code into} (contended acquisitions, nanoseconds waited,
+     * yields, sleeps); the caller holds the lock.
+     */
+    void addCounters(long[] into) {
+        into[0] += contended;
+        into[1] += waitNanos;
+        into[2] += yields;
+        into[3] += sleeps;
     }
 
     /** Waiters out of patience now (0 when no thread waits). */

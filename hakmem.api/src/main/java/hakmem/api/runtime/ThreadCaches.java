@@ -2,7 +2,7 @@ package hakmem.api.runtime;
 
 import hakmem.api.CacheStats;
 import hakmem.api.InvalidAddressException;
-
+import hakmem.api.LockStats;
 import hakmem.api.spi.SampleSink;
 
 import java.lang.invoke.MethodHandles;
@@ -592,6 +592,11 @@ final class ThreadCaches {
 
     ClassTable classes() {
         return classes;
+    }
+
+    /** Contention on the depots' locks. */
+    LockStats depotLocks() {
+        return depots.lockStats();
     }
 
     CacheStats stats() {

@@ -25,7 +25,8 @@ class SpinLockLayoutTest {
     /** The fields every lock reads: they share a line. */
     private static final Set<String> HOT = Set.of("state", "wanted");
     /** The fields the lock reads or writes; every other instance field of its class chain is a pad. */
-    private static final Set<String> USED = Set.of("state", "wanted", "patienceNanos");
+    private static final Set<String> USED = Set.of("state", "wanted", "patienceNanos", "contended", "waitNanos",
+            "yields", "sleeps");
     /** Bytes of pads wanted on each side of the hot fields: two 64-byte lines. */
     private static final int PAD = 128;
 

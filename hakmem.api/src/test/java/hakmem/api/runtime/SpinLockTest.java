@@ -131,6 +131,36 @@ class SpinLockTest {
     }
 
     /**
+     * A holder that stops inside its section (here it sleeps; on a busy machine it is preempted): the
+     * platform waiter sees the word held and unchanged, takes the holder for stalled and sleeps instead
+     * of burning the processor the holder needs. The counters, guarded by the lock, record the one
+     * contended acquisition, its wait and the sleeps; a fast acquisition adds nothing.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aWaiterOnAStalledHolderSleepsAndIsCounted() throws Exception {
+        SpinLock lock = new SpinLock();
+        lock.lock();
+        long[] waited = new long[1];
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            long t0 = System.nanoTime();
+            lock.lock();
+            waited[0] = System.nanoTime() - t0;
+            lock.unlock();
+        });
+        Thread.sleep(30); // holding, not running: far past the 50 us that mark a stall
+        lock.unlock();
+        waiter.join();
+        lock.lock(); // uncontended: counts nothing
+        long[] c = new long[4];
+        lock.addCounters(c);
+        lock.unlock();
+        assertEquals(1, c[0], "contended acquisitions");
+        assertTrue(c[1] > 0 && c[1] <= waited[0], "waited " + c[1] + " ns of the waiter's " + waited[0]);
+        assertTrue(c[3] >= 1, "the waiter never slept on a stalled holder: " + java.util.Arrays.toString(c));
+    }
+
+    /**
      * Waiters out of patience at once (patience 0: the first failed round) against a holder that never
      * pauses, virtual threads among them: every section still runs alone (an unguarded read-spin-write
      * counter loses no update), the lock ends free, and no waiter is left marked as wanting it.

@@ -484,9 +484,9 @@ public final class BenchCommand implements Runnable {
             List<Measurement> ms;
             try (b) {
                 ms = w.run(b, scenario, threads, settings);
-                String caches = b.cacheReport();
-                if (caches != null) {
-                    System.out.println(caches); // echoed by the parent beside the measurement
+                String counters = b.counterReport();
+                if (counters != null) {
+                    System.out.println(counters); // echoed by the parent beside the measurement
                 }
                 long live = b.liveBlocks();
                 if (live > 0) {
