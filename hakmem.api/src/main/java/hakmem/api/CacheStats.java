@@ -8,6 +8,8 @@ package hakmem.api;
  * @param cachedBytes     bytes of those blocks
  * @param hits            requests served from a thread cache
  * @param misses          requests that found their magazine empty and refilled it (from the depot or a core)
+ * @param uncached        requests of cached tiers' sizes served without a thread cache: virtual threads,
+ *                        threads beyond the cache limit, over-aligned requests (each takes a core's lock)
  * @param reclaimed       caches of ended threads given back to the tier cores
  * @param refused         cached blocks a tier core refused when they were given back (never handed
  *                        out again; 0 unless a racing double free left a second copy in some cache)
@@ -17,10 +19,11 @@ package hakmem.api;
  * @param awayFlushes     away buffers (blocks of other shards) sent home to their cores
  * @param coreTrips       lock sections the thread caches took on tier cores (refills and give-backs)
  */
-public record CacheStats(int threads, long cachedBlocks, long cachedBytes, long hits, long misses, long reclaimed,
-                         long refused, long duplicates, long depotTrades, long awayFlushes, long coreTrips) {
+public record CacheStats(int threads, long cachedBlocks, long cachedBytes, long hits, long misses, long uncached,
+                         long reclaimed, long refused, long duplicates, long depotTrades, long awayFlushes,
+                         long coreTrips) {
 
-    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final CacheStats NONE = new CacheStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** Share of cacheable requests served from a thread cache, 0 when there were none. */
     public double hitRate() {

@@ -15,13 +15,13 @@ class StatsReportTest {
                 new ClassStats(16, 0, 0, 0, 0, 0, 0, 0),
                 new ClassStats(32, 1500, 1200, 300, 9000, 1, 65536, 12)));
         TierStats big = new TierStats("big", 2, 1, 1, 3_000_000, 3_006_464, 3_006_464, 0, 0, List.of());
-        CacheStats caches = new CacheStats(2, 12, 384, 970, 30, 1, 0, 0, 4, 5, 6);
+        CacheStats caches = new CacheStats(2, 12, 384, 970, 30, 7, 1, 0, 0, 4, 5, 6);
         AllocatorStats s = new AllocatorStats(Concurrency.TLS, List.of(tiny, big), 5_103_616, 0, 1L << 30,
                 "cap-tuner exploring", caches, List.of(new LockStats("tiny", 40, 100_000, 3, 1),
                         new LockStats("depots", 0, 0, 0, 0), new LockStats("big", 0, 0, 0, 0)));
         assertEquals("""
                 hakmem TLS: reserved 4.9 MiB, retained 0 B, limit 1.0 GiB, learner cap-tuner exploring
-                thread caches: threads 2, cached 12 blocks (384 B), hit rate 97.0% (hits 970, misses 30)
+                thread caches: threads 2, cached 12 blocks (384 B), hit rate 97.0% (hits 970, misses 30), uncached 7
                   reclaimed 1, refused 0, duplicates 0, depot trades 4, away flushes 5, core lock sections 6
 
                 tier  allocations  frees  live  live bytes   handed    waste  cached     free  reserved

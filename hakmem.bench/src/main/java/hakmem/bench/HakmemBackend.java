@@ -65,11 +65,11 @@ public final class HakmemBackend implements Backend {
         long handed = c.hits() + c.misses();
         if (handed > 0) {
             double per = 1e6 / handed;
-            lines.add(String.format(Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d caches of ended"
-                            + " threads reclaimed; per 10^6 cached allocations: %.0f depot trades, %.0f away flushes, %.0f core"
-                            + " lock sections, %.0f duplicates dropped",
-                    100 * c.hitRate(), c.hits(), c.misses(), c.reclaimed(), c.depotTrades() * per, c.awayFlushes() * per,
-                    c.coreTrips() * per, c.duplicates() * per));
+            lines.add(String.format(Locale.ROOT, "thread caches: hit rate %.2f %% (%d hits, %d misses), %d uncached (%.2f %%),"
+                            + " %d caches of ended threads reclaimed; per 10^6 cached allocations: %.0f depot trades, %.0f away"
+                            + " flushes, %.0f core lock sections, %.0f duplicates dropped",
+                    100 * c.hitRate(), c.hits(), c.misses(), c.uncached(), 100.0 * c.uncached() / (handed + c.uncached()),
+                    c.reclaimed(), c.depotTrades() * per, c.awayFlushes() * per, c.coreTrips() * per, c.duplicates() * per));
         }
         long requests = Math.max(1, s.allocations() + s.frees()); // the caller's, cached or not
         List<String> locks = new ArrayList<>();

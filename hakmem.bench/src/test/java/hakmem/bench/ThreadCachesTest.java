@@ -153,6 +153,7 @@ class ThreadCachesTest {
             CacheStats c = a.stats().caches();
             assertEquals(0, c.threads(), "no virtual thread holds a cache: " + c);
             assertEquals(0, c.hits() + c.misses(), "virtual threads took the sharded path: " + c);
+            assertEquals(10_000, c.uncached(), "every one of their requests counted as uncached: " + c);
             assertEquals(10_000, a.stats().tier("tiny").allocations());
             assertEquals(0, a.stats().liveBlocks());
         }

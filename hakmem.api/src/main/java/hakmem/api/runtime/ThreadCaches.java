@@ -600,7 +600,7 @@ final class ThreadCaches {
     }
 
     CacheStats stats() {
-        long blocks = 0, bytes = 0, handed = 0;
+        long blocks = 0, bytes = 0, handed = 0, uncached = 0;
         long[] counters = new long[ThreadCache.CORE_TRIPS + 1];
         for (ThreadCache c : registry.snapshot()) {
             for (int x = 0; x < counters.length; x++) {
@@ -616,6 +616,8 @@ final class ThreadCaches {
                 bytes += c.count(at) * classes.classSize[k];
                 if (c != registry.uncached) { // the uncached path's allocations are neither hits nor misses
                     handed += ThreadCache.allocations(c.m[at]);
+                } else {
+                    uncached += ThreadCache.allocations(c.m[at]);
                 }
             }
         }
@@ -625,7 +627,7 @@ final class ThreadCaches {
             bytes += d * classes.classSize[k];
         }
         long misses = counters[ThreadCache.MISSES];
-        return new CacheStats(registry.threads(), blocks, bytes, handed - misses, misses, registry.reclaimed(),
+        return new CacheStats(registry.threads(), blocks, bytes, handed - misses, misses, uncached, registry.reclaimed(),
                 depots.refused(), counters[ThreadCache.DUPLICATES], counters[ThreadCache.DEPOT_TRADES],
                 counters[ThreadCache.AWAY_FLUSHES], counters[ThreadCache.CORE_TRIPS]);
     }
