@@ -24,7 +24,7 @@ import java.util.Objects;
  *   <li>{@code hakmem.tiers} — tier ids to use, comma-separated ({@code none}, or empty, for no tier);</li>
  *   <li>{@code hakmem.concurrency} — {@code LOCKED}, {@code SHARDED} or {@code TLS};</li>
  *   <li>{@code hakmem.shards} — cores per tier for SHARDED and TLS, 1 to 1024 (default: two per processor,
- *       and at least 16 for SHARDED);</li>
+ *       at least 16);</li>
  *   <li>{@code hakmem.learning} — {@code false} to turn learning off;</li>
  *   <li>{@code hakmem.learning.mode} — the learner's mode (the {@code hakmem.learn} engine's: {@code MINIMAL},
  *       {@code FAST}, {@code BALANCED}, {@code LEARNING}, {@code RESEARCH}; see {@link Builder#learningMode});</li>
@@ -108,9 +108,9 @@ public final class Hakmem {
 
         /**
          * Cores per tier for {@link Concurrency#SHARDED} and {@link Concurrency#TLS}, 1 to 1024; default the
-         * {@code hakmem.shards} property, else two per available processor, and at least 16 for SHARDED. A
-         * thread takes a shard no other running thread uses while there is one, so the shards in use, and
-         * the memory they hold, follow the threads that run; an unused shard holds nothing.
+         * {@code hakmem.shards} property, else two per available processor and at least 16. A thread takes a
+         * shard no other running thread uses while there is one, so the shards in use, and the memory they
+         * hold, follow the threads that run; an unused shard holds nothing.
          */
         public Builder shards(int shards) {
             if (shards < 1 || shards > 1024) {
@@ -270,7 +270,7 @@ public final class Hakmem {
             List<TierProvider> chosen = Providers.select(available, tierIds);
             LearnerProvider learner = chooseLearner(learners != null ? learners : found.learners());
             long reservation = Math.min(memoryLimit, DEFAULT_RESERVATION);
-            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty(c);
+            int n = c == Concurrency.LOCKED ? 1 : shards > 0 ? shards : shardsProperty();
             PooledAllocator.Options options = new PooledAllocator.Options(
                     flag(strictFrees, Settings.STRICT_FREES), flag(zeroOnFree, Settings.ZERO_ON_FREE),
                     flag(failOnLeak, Settings.FAIL_ON_LEAK), flag(debug, Settings.DEBUG),
@@ -303,23 +303,20 @@ public final class Hakmem {
         }
 
         /**
-         * Two shards per processor, and at least 16 for SHARDED, so up to that many threads each have a
-         * shard to themselves even when they outnumber the processors. Threads that share a shard share
-         * its free lists, so each one's blocks spread over all the shard's memory and the caches miss
-         * (larson at 1 thread with 8 times the blocks runs as slowly as 8 threads on one core). SHARDED:
-         * every request takes a shard lock, and 16 shards ran larson at 8 threads on 2 cores faster than 4.
-         * TLS: each shard has its own depot, so a thread trades blocks with no other thread and the marks
-         * of its blocks stay in its own processor's cache; its caches keep a thread's blocks together
-         * already, and more shards share the depots' bytes out thinner: 16 shards ran larson slower than 4
-         * at 1 and 4 threads. Figures: {@code hakmem.bench/results/2026-12-08-2-cores-threads-over-cores}.
-         * A shard no thread uses holds no memory; each shard a thread has used keeps partly used chunks,
-         * l25's freed-block caches and (TLS) a share of the depots. Free pages kept undiscarded do not grow with the shards: their floor is one per tier.
+         * Two shards per processor and at least 16, so up to that many threads each have a shard to
+         * themselves even when they outnumber the processors. Threads that share a shard share its free
+         * lists (SHARDED) or its depot (TLS), so each one's blocks spread over all the shard's memory and
+         * the caches miss (larson at 1 thread with 8 times the blocks runs as slowly as 8 threads on one
+         * core). TLS: each shard has its own depot, so a thread trades blocks with no other thread and the
+         * marks of its blocks stay in its own processor's cache. Figures:
+         * {@code hakmem.bench/results/2026-12-08-2-cores-threads-over-cores}. A shard no thread uses holds
+         * no memory; each shard a thread has used keeps partly used chunks, l25's freed-block caches and
+         * (TLS) a share of the depots. Free pages kept undiscarded do not grow with the shards: their
+         * floor is one per tier.
          */
-        private static int shardsProperty(Concurrency c) {
+        private static int shardsProperty() {
             int n = Settings.shards();
-            int perProcessors = 2 * Runtime.getRuntime().availableProcessors();
-            return n > 0 ? n : Math.min(Settings.MAX_SHARDS, c == Concurrency.SHARDED ? Math.max(16, perProcessors)
-                    : perProcessors);
+            return n > 0 ? n : Math.min(Settings.MAX_SHARDS, Math.max(16, 2 * Runtime.getRuntime().availableProcessors()));
         }
 
         /** A true/false setting: the builder's, else the property's, else false. */
