@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Entry point: {@link #create()} for an allocator with every tier found, or {@link #builder()} to choose.
@@ -87,6 +88,7 @@ public final class Hakmem {
         private Boolean learning;
         private List<LearnerProvider> learners;
         private String learningMode;
+        private ScheduledExecutorService learnerExecutor;
         private Policy policy = Policy.DEFAULT;
         private long memoryLimit = Long.MAX_VALUE;
         private int shards;
@@ -149,6 +151,19 @@ public final class Hakmem {
                 throw new IllegalArgumentException("learning mode must not be blank: '" + mode + "'");
             }
             this.learningMode = mode;
+            return this;
+        }
+
+        /**
+         * Runs the learner's periodic work (draining samples, closing windows) as a task on
+         * {@code executor} instead of a daemon thread of its own, for applications that keep their
+         * threads in one place. The allocator cancels its task on {@code close()} and never shuts the
+         * executor down. The task holds no lock the allocation paths take, but a window may take some
+         * milliseconds: give it an executor whose other tasks can wait that long. Default: the learner's
+         * own thread.
+         */
+        public Builder learnerExecutor(ScheduledExecutorService executor) {
+            this.learnerExecutor = Objects.requireNonNull(executor, "learner executor");
             return this;
         }
 
@@ -274,7 +289,7 @@ public final class Hakmem {
             PooledAllocator.Options options = new PooledAllocator.Options(
                     flag(strictFrees, Settings.STRICT_FREES), flag(zeroOnFree, Settings.ZERO_ON_FREE),
                     flag(failOnLeak, Settings.FAIL_ON_LEAK), flag(debug, Settings.DEBUG),
-                    policy, learningMode != null ? learningMode : Settings.learningMode());
+                    policy, learningMode != null ? learningMode : Settings.learningMode(), learnerExecutor);
             PooledAllocator a = PooledAllocator.open(c, n, chosen, memoryLimit, reservation, learner, options);
             if (jmx != null ? jmx : name != null || flag(null, Settings.JMX)) {
                 try {

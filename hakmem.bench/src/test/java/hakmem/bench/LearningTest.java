@@ -82,6 +82,34 @@ class LearningTest {
         assertTrue(!learner.isAlive(), "learner still running after close: " + learner);
     }
 
+    /**
+     * Through the builder: the engine's windows run as a task on the user's executor and close the
+     * allocator's windows as its own thread would; close() cancels the task and leaves the executor up.
+     */
+    @Test
+    void theLearnerRunsOnAnExecutorTheUserPasses() throws Exception {
+        java.util.concurrent.ScheduledThreadPoolExecutor executor = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                r -> Thread.ofPlatform().daemon().name("app-timer").unstarted(r));
+        executor.setRemoveOnCancelPolicy(true);
+        try {
+            Allocator a = Hakmem.builder().learnerExecutor(executor).learningMode("FAST").build();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            java.util.regex.Pattern windows = java.util.regex.Pattern.compile("windows ([1-9]\\d*) of");
+            while (!windows.matcher(a.stats().learner()).find() && System.nanoTime() < deadline) {
+                a.free(a.malloc(64));
+                Thread.sleep(10);
+            }
+            assertTrue(windows.matcher(a.stats().learner()).find(), a.stats().learner());
+            assertEquals(1, executor.getQueue().size(), "one periodic task: " + executor.getQueue());
+            a.close();
+            assertTrue(executor.getQueue().isEmpty(), "close cancelled the task");
+            assertTrue(!executor.isShutdown(), "the executor is the user's");
+            assertThrows(NullPointerException.class, () -> Hakmem.builder().learnerExecutor(null));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Concurrency.class)
     void requestsAreSampledOffTheFastPathAndBigOnesEveryTime(Concurrency c) {

@@ -8,15 +8,18 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.random.RandomGenerator;
 
 /**
- * The engine bound to one allocator: a daemon thread that, once a window, drains the samples, replays the
- * big requests and frees on every candidate's shadow ({@link Shadows}), hands the window and the shadow
- * costs to {@link Evolution} and publishes the strategy it picks. It takes no lock the allocation paths
- * take: samples come from lock-free rings and the window's counters from lock-free reads.
+ * The engine bound to one allocator: a daemon thread (or a task on the executor the user passed) that,
+ * once a window, drains the samples, replays the big requests and frees on every candidate's shadow
+ * ({@link Shadows}), hands the window and the shadow costs to {@link Evolution} and publishes the strategy
+ * it picks. It takes no lock the allocation paths take: samples come from lock-free rings and the
+ * window's counters from lock-free reads.
  */
 final class EngineLearner implements Learner {
 
@@ -33,7 +36,12 @@ final class EngineLearner implements Learner {
     private final Evolution evolution;
     private final Feeder feeder;
     private final Shadows shadows;
+    /** Its own thread, or null when it runs on the user's executor. */
     private final Thread thread;
+    /** Its task on the user's executor, once started there. */
+    private ScheduledFuture<?> task;
+    /** When the window under way ends (executor mode; the thread keeps its own). Guarded by this. */
+    private long next;
     private final long startNanos = System.nanoTime();
     private volatile boolean stopped;
     /** The state as other threads read it, rebuilt after every window. */
@@ -63,13 +71,45 @@ final class EngineLearner implements Learner {
             apply(evolution.current());
         }
         this.state = describe();
-        this.thread = Thread.ofPlatform().daemon().name("hakmem-learner-" + THREADS.incrementAndGet()).unstarted(this::run);
+        this.thread = context.executor() != null ? null
+                : Thread.ofPlatform().daemon().name("hakmem-learner-" + THREADS.incrementAndGet()).unstarted(this::run);
     }
 
-    /** Starts the learner's thread; returns this. */
+    /** Starts the learner's thread, or its task on the user's executor; returns this. */
     EngineLearner start() {
-        thread.start();
+        if (thread != null) {
+            thread.start();
+            return this;
+        }
+        synchronized (this) {
+            next = System.nanoTime() + evolution.mode().windowNanos();
+            task = context.executor().scheduleWithFixedDelay(this::tick, DRAIN_NANOS, DRAIN_NANOS, TimeUnit.NANOSECONDS);
+        }
         return this;
+    }
+
+    /**
+     * One run of the task on the user's executor: a window once one has ended, else a drain. It never
+     * throws (an executor stops a periodic task that throws), and runs under this learner's monitor,
+     * which {@link #close()} takes to wait out a run in progress.
+     */
+    private synchronized void tick() {
+        if (stopped) {
+            return;
+        }
+        try {
+            if (System.nanoTime() - next >= 0) {
+                next += evolution.mode().windowNanos();
+                window();
+            } else {
+                drain();
+            }
+        } catch (IllegalStateException closed) {
+            stopped = true; // the allocator closed under the window; close() cancels the task
+        } catch (RuntimeException e) {
+            failure = e.toString(); // shown in the state; the next window tries again
+            state = describe();
+        }
     }
 
     private void run() {
@@ -167,6 +207,16 @@ final class EngineLearner implements Learner {
     @Override
     public void close() {
         stopped = true;
+        if (thread == null) {
+            ScheduledFuture<?> t;
+            synchronized (this) { // waits out a run in progress; none starts after (stopped)
+                t = task;
+            }
+            if (t != null) {
+                t.cancel(false);
+            }
+            return;
+        }
         LockSupport.unpark(thread);
         if (thread.isAlive() && Thread.currentThread() != thread) {
             try {

@@ -22,6 +22,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -84,19 +85,20 @@ public final class PooledAllocator implements Allocator {
      *                    allocation stacks in the leak report ({@link DebugChecks})
      */
     public record Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak, boolean debug,
-                          Policy policy, String learningMode) {
+                          Policy policy, String learningMode, ScheduledExecutorService learnerExecutor) {
         public static final Options DEFAULT = new Options(false, false, false, false);
 
         /**
          * @param policy       the policy to start with (a learner may replace it)
          * @param learningMode the learning mode for the learner, null for its default
+         * @param learnerExecutor where the learner runs its periodic work, null for a thread of its own
          */
         public Options {
             java.util.Objects.requireNonNull(policy, "policy");
         }
 
         public Options(boolean strictFrees, boolean zeroOnFree, boolean failOnLeak, boolean debug) {
-            this(strictFrees, zeroOnFree, failOnLeak, debug, Policy.DEFAULT, null);
+            this(strictFrees, zeroOnFree, failOnLeak, debug, Policy.DEFAULT, null, null);
         }
     }
 
@@ -978,6 +980,11 @@ public final class PooledAllocator implements Allocator {
             } finally {
                 bigLock.unlock();
             }
+        }
+
+        @Override
+        public ScheduledExecutorService executor() {
+            return options.learnerExecutor();
         }
 
         @Override

@@ -2,6 +2,8 @@ package hakmem.api.spi;
 
 import hakmem.api.AllocatorStats;
 
+import java.util.concurrent.ScheduledExecutorService;
+
 /**
  * What a learner sees of its allocator and the one way it steers it. One window of a learner's thread:
  * {@snippet :
@@ -59,4 +61,13 @@ public interface LearnerContext {
      * for the learner's default. The learner rejects a name it does not know.
      */
     String mode();
+
+    /**
+     * The executor the user asked the learner to run its periodic work on (the builder's
+     * {@code learnerExecutor}), or null: the learner runs a daemon thread of its own. A learner given one
+     * starts no thread, cancels its task on {@link Learner#close()} and never shuts the executor down.
+     */
+    default ScheduledExecutorService executor() {
+        return null;
+    }
 }
