@@ -90,9 +90,13 @@ public interface Allocator extends SegmentAllocator, AutoCloseable {
      * inner {@link Arena#ofConfined()}, so they are only accessible from the thread that made the arena,
      * and never after its {@code close()}: allocating from, or closing, the arena on another thread throws
      * {@link WrongThreadException}; allocating after close, or closing twice, throws
-     * {@link IllegalStateException}, as the JDK's arenas do. Cost: one allocation from the pools and one
-     * zero fill per segment; {@code close()} closes the inner arena, then frees each block. Segments are
-     * freed by the arena only: passing one to {@link #free(MemorySegment)} is a double free. After this
+     * {@link IllegalStateException}, as the JDK's arenas do. Cost: segments of up to 1 KiB (alignment up
+     * to 16) are carved one after another from regions of 2 KiB doubling to 32 KiB, each taken from the
+     * pools as the last fills up, so such a segment costs a bounds check and a zero fill of its own
+     * bytes, and an arena of small segments holds at most about twice their bytes plus one region;
+     * larger segments take an allocation from the pools each. {@code close()} closes the inner arena,
+     * then frees the regions and blocks. Segments are freed by the arena only: passing one to
+     * {@link #free(MemorySegment)} is a double free (a carved one is no block at all). After this
      * allocator is closed, its arenas' {@code close()} only closes their scope (the memory is already
      * given back).
      *

@@ -587,6 +587,11 @@ public final class PooledAllocator implements Allocator {
     }
 
     /** For a pooled arena's close: a closed allocator has nothing left to free. */
+    /** Throws the allocator's IllegalStateException once it is closed. */
+    void checkOpen() {
+        life.checkOpen();
+    }
+
     boolean isClosed() {
         return life.isClosed();
     }

@@ -17,7 +17,12 @@ import java.lang.foreign.MemorySegment;
  * be reached, so the blocks can go back to the pools and be handed to anyone else. A block therefore
  * never outlives its arena's segments.
  *
- * <p>Bookkeeping: a growable array of block addresses. The confined arena touches it only after the inner
+ * <p>Small segments (up to {@value #CARVED_MAX} bytes, alignment up to {@value #REGION_ALIGNMENT}) are carved
+ * one after another from regions: blocks of 2 KiB, doubling up to 32 KiB, taken from the pools when the
+ * last is used up; each segment is zeroed as it is carved (a region is never carved twice). Larger or
+ * more aligned segments take a block of their own. A region, like any block, goes back only at close.
+ *
+ * <p>Bookkeeping: a growable array of block addresses (regions and blocks of their own). The confined arena touches it only after the inner
  * arena's owner check passed, so from the owner thread alone. The shared arena guards it with the arena's
  * monitor and a {@code closed} flag set under that monitor: an allocation that records its block before
  * the close takes the array has it freed by that close (the segment it returns is already dead, as one a
@@ -30,12 +35,28 @@ import java.lang.foreign.MemorySegment;
 abstract sealed class PooledArena implements Arena {
 
     private static final int FIRST_CAPACITY = 8;
+    /** Largest segment carved from a region; a larger one takes a block of its own. */
+    static final long CARVED_MAX = 1024;
+    /** Most alignment a carved segment may ask; regions are aligned to it. */
+    static final long REGION_ALIGNMENT = 16;
+    private static final long FIRST_REGION = 2048;
+    private static final long LAST_REGION = 32 << 10;
 
     final PooledAllocator allocator;
     final Arena inner;
     /** Addresses of the blocks held, {@code count} of them; null once closed. */
     long[] blocks = new long[FIRST_CAPACITY];
     int count;
+    /**
+     * The region being carved, scoped to the inner arena (null before the first); below, its address,
+     * its next free byte and its end (all 0 before the first).
+     */
+    MemorySegment region;
+    long base;
+    long top;
+    long end;
+    /** Bytes of the next region. */
+    long nextRegion = FIRST_REGION;
 
     private PooledArena(PooledAllocator allocator, Arena inner) {
         this.allocator = allocator;
@@ -72,6 +93,48 @@ abstract sealed class PooledArena implements Arena {
             allocator.free(p);
             throw e;
         }
+    }
+
+    /** Whether a segment of this size and alignment is carved from a region. */
+    static boolean carved(long byteSize, long byteAlignment) {
+        return byteSize > 0 && byteSize <= CARVED_MAX && byteAlignment > 0 && byteAlignment <= REGION_ALIGNMENT
+                && (byteAlignment & (byteAlignment - 1)) == 0;
+    }
+
+    /** Where a carved segment of {@code byteSize} at {@code byteAlignment} starts in the current region, or 0. */
+    final long fit(long byteSize, long byteAlignment) {
+        long at = (top + byteAlignment - 1) & -byteAlignment;
+        return top != 0 && at + byteSize <= end ? at : 0;
+    }
+
+    /**
+     * Takes the next region from the pools, scoped to the inner arena (whose checks refuse a wrong
+     * thread or a closed arena before anything is recorded; the block then goes back), and records it.
+     */
+    final void newRegion() {
+        long size = nextRegion;
+        long r = allocator.allocate(size, REGION_ALIGNMENT, 0, false);
+        MemorySegment scoped;
+        try {
+            scoped = MemorySegment.ofAddress(r).reinterpret(size, inner, null);
+            record(r);
+        } catch (RuntimeException | Error e) {
+            allocator.free(r);
+            throw e;
+        }
+        region = scoped;
+        base = r;
+        top = r;
+        end = r + size;
+        nextRegion = Math.min(size * 2, LAST_REGION);
+    }
+
+    /**
+     * The carved segment at {@code at}: a slice of the region, zeroed. The fill is an access, so the
+     * JDK checks the owner thread and that the arena is open before it writes.
+     */
+    final MemorySegment carve(long at, long byteSize) {
+        return region.asSlice(at - base, byteSize).fill((byte) 0);
     }
 
     final void record(long p) {
@@ -114,6 +177,17 @@ abstract sealed class PooledArena implements Arena {
 
         @Override
         public MemorySegment allocate(long byteSize, long byteAlignment) {
+            if (carved(byteSize, byteAlignment)) {
+                allocator.checkOpen(); // as a block of its own would: a closed allocator wins
+                long at = fit(byteSize, byteAlignment); // reads only, so a wrong thread changes nothing
+                if (at == 0) {
+                    newRegion();
+                    at = fit(byteSize, byteAlignment);
+                }
+                MemorySegment s = carve(at, byteSize); // the JDK's checks, before the bookkeeping moves
+                top = at + byteSize;
+                return s;
+            }
             MemorySegment s = scoped(byteSize, byteAlignment);
             record(s.address());
             return s;
@@ -140,6 +214,28 @@ abstract sealed class PooledArena implements Arena {
 
         @Override
         public MemorySegment allocate(long byteSize, long byteAlignment) {
+            if (carved(byteSize, byteAlignment)) {
+                allocator.checkOpen(); // as a block of its own would: a closed allocator wins
+                long at;
+                MemorySegment slice;
+                long sliceBase;
+                synchronized (this) {
+                    if (closed) {
+                        throw new IllegalStateException("Already closed");
+                    }
+                    at = fit(byteSize, byteAlignment);
+                    if (at == 0) {
+                        newRegion();
+                        at = fit(byteSize, byteAlignment);
+                    }
+                    top = at + byteSize;
+                    slice = region; // the one the segment is in, even if another thread takes a new one
+                    sliceBase = base;
+                }
+                // A close racing this one makes the fill throw (the JDK's scope check and the shared
+                // close's handshake): the region goes back with the close, never before.
+                return slice.asSlice(at - sliceBase, byteSize).fill((byte) 0);
+            }
             MemorySegment s = scoped(byteSize, byteAlignment);
             boolean recorded;
             synchronized (this) {
