@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -156,6 +157,71 @@ class ThreadCachesTest {
             assertEquals(10_000, c.uncached(), "every one of their requests counted as uncached: " + c);
             assertEquals(10_000, a.stats().tier("tiny").allocations());
             assertEquals(0, a.stats().liveBlocks());
+        }
+    }
+
+    /**
+     * Threads past the cache limit take the uncached path, but not for good: once a cached thread has
+     * ended and its cache is given back, a refused thread gets a cache at its next request; its own
+     * uncached requests give ended threads' caches back now and then (every 4096).
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aRefusedThreadGetsACacheOnceOneIsGivenBack() throws Exception {
+        List<java.util.concurrent.ExecutorService> workers = new ArrayList<>();
+        try (Allocator a = tls()) {
+            java.util.concurrent.ExecutorService refused = null;
+            for (int i = 0; i < 1000 && refused == null; i++) {
+                java.util.concurrent.ExecutorService w = java.util.concurrent.Executors.newSingleThreadExecutor();
+                workers.add(w);
+                long before = a.stats().caches().uncached();
+                long p = w.submit(() -> a.malloc(64)).get();
+                w.submit(() -> a.free(p)).get();
+                if (a.stats().caches().uncached() > before) {
+                    refused = w; // the registry was full when this thread first asked
+                }
+            }
+            assertTrue(refused != null, "no thread was refused a cache among " + workers.size());
+            int cap = a.stats().caches().threads();
+            Thread ending = workers.get(0).submit(Thread::currentThread).get();
+            workers.get(0).shutdown();
+            ending.join(30_000); // its thread has ended
+            assertFalse(ending.isAlive());
+            a.stats(); // gives the ended thread's cache back
+            CacheStats before = a.stats().caches();
+            refused.submit(() -> {
+                for (int i = 0; i < 100; i++) {
+                    a.free(a.malloc(64));
+                }
+            }).get();
+            CacheStats after = a.stats().caches();
+            assertTrue(after.uncached() - before.uncached() <= 1, "still uncached: " + before + " -> " + after);
+            assertTrue(after.hits() + after.misses() - before.hits() - before.misses() >= 99, "cached now: " + after);
+            assertEquals(cap, after.threads(), "the freed place taken, no more");
+
+            // Without stats or a cached thread's miss, the uncached requests give ended caches back.
+            java.util.concurrent.ExecutorService second = java.util.concurrent.Executors.newSingleThreadExecutor();
+            workers.add(second);
+            second.submit(() -> a.free(a.malloc(64))).get();
+            CacheStats full = a.stats().caches();
+            assertEquals(after.uncached() + 1, full.uncached(), "refused: the registry is full again");
+            Thread ending2 = workers.get(1).submit(Thread::currentThread).get();
+            workers.get(1).shutdown();
+            ending2.join(30_000);
+            assertFalse(ending2.isAlive());
+            second.submit(() -> {
+                for (int i = 0; i < 10_000; i++) {
+                    a.free(a.malloc(64));
+                }
+            }).get();
+            CacheStats last = a.stats().caches();
+            assertTrue(last.uncached() - full.uncached() <= 4096, "a place was found within 4096 requests: " + last);
+            assertEquals(cap, last.threads());
+            assertEquals(0, a.stats().liveBlocks());
+        } finally {
+            for (java.util.concurrent.ExecutorService w : workers) {
+                w.shutdownNow();
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 package hakmem.api.runtime;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,7 +15,8 @@ import java.util.List;
  *       {@code ThreadLocal}. A stale or foreign entry fails the check and {@link #cacheOf} installs
  *       the thread's own (two live threads on one slot take turns through it).</li>
  *   <li>Virtual threads never get a cache (millions of them would each hold memory), nor do threads
- *       beyond {@code maxCaches} live ones: they take the uncached path.</li>
+ *       beyond {@code maxCaches} live ones: they take the uncached path, and a platform thread refused
+ *       one asks again once fewer caches are live (its uncached requests read the live count).</li>
  *   <li>Thread death: on registration, on a cache's first miss and every 256th, and on
  *       {@code trim}/{@code stats}, ended threads' caches are handed on ({@link Depots#handOn}) and
  *       their counters folded into {@link #retired}. {@code isAlive()} returning false orders
@@ -21,9 +24,11 @@ import java.util.List;
  *   <li>Shards: each cache refills from the shard fewest active threads use, chosen at its first
  *       miss ({@link #chooseShard}).</li>
  * </ul>
- * Everything but the lookup is guarded by {@code this}.
+ * Everything but the lookup, {@link #liveCount} and the counts of {@link #uncached} is guarded by {@code this}.
  */
 final class CacheRegistry {
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static final int TABLE = 1024;
     /** A thread that has not missed for this long does not count against a shard (see chooseShard). */
@@ -43,6 +48,8 @@ final class CacheRegistry {
     private final Lifecycle life;
     final int maxCaches;
     private final List<ThreadCache> live = new ArrayList<>();
+    /** {@code live.size()}, for refused threads to read without the lock. */
+    private volatile int liveCount;
     /** Live caches per shard. */
     private final int[] load;
     /** Active caches per shard, counted afresh by each chooseShard. */
@@ -76,7 +83,14 @@ final class CacheRegistry {
             local.set(c);
         }
         if (c == noCache) {
-            return NONE;
+            if (liveCount >= maxCaches) {
+                return NONE;
+            }
+            c = register(t); // a cache was given back since this thread was refused
+            if (c == noCache) {
+                return NONE;
+            }
+            local.set(c);
         }
         int slot = (int) t.threadId() & (TABLE - 1);
         caches[slot] = c;
@@ -98,6 +112,7 @@ final class CacheRegistry {
         }
         ThreadCache c = new ThreadCache(t, classes);
         live.add(c);
+        liveCount = live.size();
         return c;
     }
 
@@ -117,6 +132,7 @@ final class CacheRegistry {
                     caches[slot] = null;
                 }
                 live.remove(i);
+                liveCount = live.size();
                 reclaimed++;
             }
         }
@@ -133,9 +149,13 @@ final class CacheRegistry {
         }
     }
 
-    /** Counts an allocation of class {@code k} that took the uncached path. */
-    synchronized void countUncached(int k) {
-        uncached.m[classes.header[k]] += 1L << 16;
+    /**
+     * Counts an allocation of class {@code k} that took the uncached path: an atomic add, no lock, as every
+     * request of a virtual thread comes here. Readers of {@link #uncached} see it exact once the threads
+     * that counted have ended or synchronized with them.
+     */
+    void countUncached(int k) {
+        LONGS.getAndAdd(uncached.m, classes.header[k], 1L << 16);
     }
 
     /**
