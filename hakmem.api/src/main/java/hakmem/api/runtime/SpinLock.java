@@ -60,10 +60,12 @@ final class SpinLock extends SpinLockL2Pad {
     /**
      * How long a waiter backs off (from its first miss) before it says it wants the lock (see
      * {@link #wanted}) and takes it as soon as it is free: a holder that never pauses would otherwise
-     * keep it for good. Each handover moves the core's lines to another processor, so rarer is faster:
-     * app mix at 2 threads, 1 ms gave 46, 3 ms 48, 6 and 12 ms 50 M ops/s (1 thread: 60).
+     * keep it for good. Each handover moves the core's lines to another processor, and the new holder's
+     * blocks in among the old one's, so rarer is faster: 20 ms against 5 ran LOCKED larson at 4 and 8
+     * threads faster and cut the app mix's p99 at 8 threads (figures in
+     * {@code hakmem.bench/results/2026-12-08-2-cores-threads-over-cores}); 50 ms gained nothing more.
      */
-    private static final long PATIENCE_NANOS = 5_000_000;
+    private static final long PATIENCE_NANOS = 20_000_000;
 
     /**
      * How long a platform waiter sees the lock held with the same word before it takes the holder for

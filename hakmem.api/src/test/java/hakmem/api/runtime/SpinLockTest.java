@@ -124,7 +124,7 @@ class SpinLockTest {
         };
         (virtualWaiter ? Thread.ofVirtual().start(waiter) : Thread.ofPlatform().start(waiter)).join();
         holder.join();
-        // A liveness bound (patience is 5 ms), not a speed target: without patience the waiter was
+        // A liveness bound (patience is 20 ms), not a speed target: without patience the waiter was
         // still out when the holder gave up after 20 s.
         double seconds = waited[0] / 1e9;
         assertTrue(waiterIn.get() && seconds < 2, "the waiter got the lock after " + seconds + " s");
