@@ -66,12 +66,6 @@ final class ThreadCaches {
     private final Samples samples;
     /** Uncached requests until the next sample; racy on purpose: a lost update only moves a sample. */
     private int uncachedCountdown = Samples.PERIOD;
-    /**
-     * Uncached allocations until the next hand-back of ended threads' caches, so refused threads find a
-     * place freed even when no cached thread misses (the other trigger); racy, as the sample countdown.
-     */
-    private int reclaimCountdown = RECLAIM_PERIOD;
-    private static final int RECLAIM_PERIOD = 4096;
 
     /**
      * @param tiers  the cached tiers, a prefix of the allocator's in size order, whose classes the
@@ -409,10 +403,6 @@ final class ThreadCaches {
     }
 
     private long allocateUncachedOnce(Thread t, long size, int site) {
-        if (--reclaimCountdown <= 0) {
-            reclaimCountdown = RECLAIM_PERIOD;
-            registry.reclaimEnded();
-        }
         int k = classes.classOf(size);
         long[] one = new long[1];
         int shard = ThreadShards.hash(t, tiers[classes.classTier[k]].shards());
