@@ -191,18 +191,7 @@ final class Depots {
 
     /** Contention on the depots' locks, all shards and classes together. */
     LockStats lockStats() {
-        long[] c = new long[4];
-        for (SpinLock[] byClass : lock) {
-            for (SpinLock l : byClass) {
-                l.lock();
-                try {
-                    l.addCounters(c);
-                } finally {
-                    l.unlock();
-                }
-            }
-        }
-        return new LockStats("depots", c[0], c[1], c[2], c[3]);
+        return SpinLock.stats("depots", Arrays.stream(lock).flatMap(Arrays::stream).toArray(SpinLock[]::new));
     }
 
     long refused() {

@@ -656,16 +656,14 @@ public final class PooledAllocator implements Allocator {
         if (caches != null) {
             locks.add(caches.depotLocks());
         }
-        long[] bigLockCounts = new long[4];
         bigLock.lock();
         try {
             life.checkOpen();
             out.add(big.stats());
-            bigLock.addCounters(bigLockCounts);
         } finally {
             bigLock.unlock();
         }
-        locks.add(new LockStats("big", bigLockCounts[0], bigLockCounts[1], bigLockCounts[2], bigLockCounts[3]));
+        locks.add(SpinLock.stats("big", bigLock));
         String learnerState = learner == null ? learnerName : learnerName + " " + learner.state();
         if (caches == null) {
             return new AllocatorStats(concurrency, out, space.budget().reserved(), space.retainedBytes(), space.budget().limit(),

@@ -263,16 +263,7 @@ final class ShardedTier {
 
     /** Contention on this tier's core locks, all shards together. */
     LockStats lockStats() {
-        long[] c = new long[4];
-        for (SpinLock lock : locks) {
-            lock.lock();
-            try {
-                lock.addCounters(c);
-            } finally {
-                lock.unlock();
-            }
-        }
-        return new LockStats(provider.id(), c[0], c[1], c[2], c[3]);
+        return SpinLock.stats(provider.id(), locks);
     }
 
     /** Closes every core (the allocator is closed already: no open check). */

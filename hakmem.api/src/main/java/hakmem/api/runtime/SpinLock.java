@@ -1,5 +1,7 @@
 package hakmem.api.runtime;
 
+import hakmem.api.LockStats;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -14,7 +16,7 @@ import java.lang.invoke.VarHandle;
  * is long. A waiter that sees the word held and unchanged for tens of microseconds takes the holder for
  * descheduled (more threads than cores, preempted inside its section) and sleeps, so the holder gets a
  * processor back instead of sharing it with spinning waiters. Waits are counted, by the new holder
- * under the lock ({@link #addCounters}), never on the fast path.
+ * under the lock ({@link #stats}), never on the fast path.
  *
  * <p>Virtual threads park instead of spinning long: a virtual holder that blocks inside its section
  * (on a monitor, say) leaves its carrier and needs a free one to finish; thousands of
@@ -288,15 +290,21 @@ final class SpinLock extends SpinLockL2Pad {
         }
     }
 
-    /**
-     * Adds this lock's contention counters to {@code into} (contended acquisitions, nanoseconds waited,
-     * yields, sleeps); the caller holds the lock.
-     */
-    void addCounters(long[] into) {
-        into[0] += contended;
-        into[1] += waitNanos;
-        into[2] += yields;
-        into[3] += sleeps;
+    /** The contention counters of {@code locks} summed under {@code name}, each read under its lock. */
+    static LockStats stats(String name, SpinLock... locks) {
+        long contended = 0, waitNanos = 0, yields = 0, sleeps = 0;
+        for (SpinLock l : locks) {
+            l.lock();
+            try {
+                contended += l.contended;
+                waitNanos += l.waitNanos;
+                yields += l.yields;
+                sleeps += l.sleeps;
+            } finally {
+                l.unlock();
+            }
+        }
+        return new LockStats(name, contended, waitNanos, yields, sleeps);
     }
 
     /** Waiters out of patience now (0 when no thread waits). */

@@ -148,16 +148,16 @@ class SpinLockTest {
             waited[0] = System.nanoTime() - t0;
             lock.unlock();
         });
-        Thread.sleep(30); // holding, not running: far past the 50 us that mark a stall
+        Thread.sleep(30); // holding, not running: far longer than SpinLock.STALL_NANOS
         lock.unlock();
         waiter.join();
         lock.lock(); // uncontended: counts nothing
-        long[] c = new long[4];
-        lock.addCounters(c);
         lock.unlock();
-        assertEquals(1, c[0], "contended acquisitions");
-        assertTrue(c[1] > 0 && c[1] <= waited[0], "waited " + c[1] + " ns of the waiter's " + waited[0]);
-        assertTrue(c[3] >= 1, "the waiter never slept on a stalled holder: " + java.util.Arrays.toString(c));
+        hakmem.api.LockStats c = SpinLock.stats("test", lock);
+        assertEquals(1, c.contended(), "contended acquisitions");
+        assertTrue(c.waitNanos() > 0 && c.waitNanos() <= waited[0],
+                "waited " + c.waitNanos() + " ns of the waiter's " + waited[0]);
+        assertTrue(c.sleeps() >= 1, "the waiter never slept on a stalled holder: " + c);
     }
 
     /**
