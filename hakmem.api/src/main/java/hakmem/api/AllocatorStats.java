@@ -82,9 +82,9 @@ public record AllocatorStats(Concurrency concurrency, List<TierStats> tiers, lon
     /**
      * A multi-line report for people: a header (variant, bytes reserved, retained and the limit, the
      * learner), the thread caches (TLS), a table of the tiers (allocations, frees, live blocks, live,
-     * handed, wasted, cached, free and reserved bytes), lock contention (a table, or one line when none) and, for each tier with classes, a table of its classes (block
-     * size, allocations, frees, live blocks, live bytes, cached blocks, slabs, reserved bytes; classes
-     * never used are left out). Counts and block sizes are exact, other bytes in B, KiB, MiB, GiB with
+     * handed, wasted, cached, free and reserved bytes), lock contention (a table, or one line when
+     * none) and, for each tier with classes, a table of its classes (block size, allocations, frees,
+     * live blocks, live bytes, cached blocks, slabs, reserved bytes; classes never used are left out). Counts and block sizes are exact, other bytes in B, KiB, MiB, GiB with
      * one decimal. Its layout may change between versions: read the components to process numbers.
      */
     public String report() {

@@ -22,8 +22,8 @@ import java.lang.foreign.MemorySegment;
  * last is used up; each segment is zeroed as it is carved (a region is never carved twice). Larger or
  * more aligned segments take a block of their own. A region, like any block, goes back only at close.
  *
- * <p>Bookkeeping: a growable array of block addresses (regions and blocks of their own). The confined arena touches it only after the inner
- * arena's owner check passed, so from the owner thread alone. The shared arena guards it with the arena's
+ * <p>Bookkeeping: a growable array of block addresses (regions and blocks of their own). The confined
+ * arena touches it only after the inner arena's owner check passed, so from the owner thread alone. The shared arena guards it with the arena's
  * monitor and a {@code closed} flag set under that monitor: an allocation that records its block before
  * the close takes the array has it freed by that close (the segment it returns is already dead, as one a
  * JDK arena hands out while it closes); one that comes after frees its block itself and throws.
